@@ -38,6 +38,7 @@ class Status(StrEnum):
     IN_FORCE = "in_force"
     PARTLY_SUPERSEDED = "partly_superseded"
     SUPERSEDED = "superseded"
+    UNVERIFIED = "unverified"  # a real directive whose current validity no source states
     REFERENCE = "reference"  # not a legal norm (news article, commentary): ranked below norms
 
     @property
@@ -49,6 +50,7 @@ _STATUS_LABELS = {
     Status.IN_FORCE: "còn hiệu lực",
     Status.PARTLY_SUPERSEDED: "hết hiệu lực một phần",
     Status.SUPERSEDED: "hết hiệu lực",
+    Status.UNVERIFIED: "chưa xác minh hiệu lực",
     Status.REFERENCE: "tài liệu tham khảo, không phải văn bản quy phạm",
 }
 
@@ -58,7 +60,8 @@ class Node:
     """One unit of a document.
 
     `title` is the heading of a container or Điều ("Văn hóa giao tiếp"); `text` is the unit's own
-    words (for a Khoản with points, its lead-in sentence). `note` carries a per-article
+    words (for a Khoản with points, its lead-in sentence). An Điều keeps its body in `children`
+    (unnumbered paragraphs as PARAGRAPH nodes), never in `text`. `note` carries a per-article
     attribution, e.g. the pháp điển line naming the article's original source.
     """
 
@@ -141,6 +144,7 @@ class Document:
     preamble: str = ""  # căn cứ ban hành and other text before the first unit
     body: list[Node] = field(default_factory=list)
     signer: str = ""
+    closing: str = ""  # text after the last unit (Nơi nhận, signature block): kept, never cited
     name: str = ""  # short citation name ("Luật Cán bộ, công chức"); falls back to doc_type
 
     @property

@@ -1,0 +1,231 @@
+"""Retrieve → pick the best provisions → answer in Vietnamese, or refuse.
+
+The answer never paraphrases law: it quotes the provision verbatim, names it the way lawyers do,
+says whether it is in force, and adds at most two related provisions. When the evidence is weak
+it says nothing was found and how to ask instead — a wrong citation is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from index.chunking import Chunk
+from index.searcher import Hit, HybridIndex, SearchSettings
+from index.text import has_diacritics, normalize, plain_words, segmented_words, strip_diacritics
+from knowledge_base.model import Status
+
+MAX_QUESTION_CHARS = 1000
+QUOTE_CHARS = 900
+RELATED_QUOTE_CHARS = 240
+MAX_RELATED = 2
+
+
+@dataclass
+class RefusalPolicy:
+    """Refuse when the best hit is weak on both signals; thresholds set on the dev set (benchmarks/)."""
+
+    min_dense: float = 0.80  # cosine of the best hit below this …
+    min_coverage: float = 0.5  # … and fewer than this share of the question's words in it → refuse
+    floor_dense: float = 0.76  # below this, refuse whatever the words say
+
+
+@dataclass
+class Citation:
+    doc: str
+    doc_title: str
+    article: str | None
+    clause: str | None
+    point: str | None
+    label: str
+    status: str
+    score: float
+    text: str
+    source: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> Citation:
+        c = hit.chunk
+        return cls(c.doc, c.doc_title, c.article, c.clause, c.point, c.label, c.status, round(hit.score, 4),
+                   c.text, c.source)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    took_ms: float = 0.0
+    hits: list[Hit] = field(default_factory=list, repr=False)  # for the chat channels' buttons
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [c.__dict__ for c in self.citations],
+            "took_ms": round(self.took_ms, 1),
+        }
+
+
+class Answerer:
+    def __init__(self, index: HybridIndex, search: SearchSettings | None = None,
+                 policy: RefusalPolicy | None = None) -> None:
+        self.index = index
+        self.search = search or SearchSettings()
+        self.policy = policy or RefusalPolicy()
+
+    def ask(self, question: str, k: int = 10) -> Answer:
+        started = time.perf_counter()
+        text = normalize(question)
+        if not text or not re.search(r"\w", text):
+            return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started))
+        truncated = len(text) > MAX_QUESTION_CHARS
+        hits = self.index.search(text[:MAX_QUESTION_CHARS], k=k, settings=self.search)
+        if not hits or self._weak(text[:MAX_QUESTION_CHARS], hits[0]):
+            return Answer(question, refusal(text), True, [], _ms(started), hits)
+        chosen = pick(hits)
+        body = compose(chosen)
+        if truncated:
+            body = TRUNCATED_NOTE + "\n\n" + body
+        citations = [Citation.from_hit(h) for h in chosen] + [
+            Citation.from_hit(h) for h in hits if h not in chosen
+        ]
+        return Answer(question, body, False, citations, _ms(started), hits)
+
+    def _weak(self, question: str, best: Hit) -> bool:
+        p = self.policy
+        if best.dense < p.floor_dense:
+            return True
+        return best.dense < p.min_dense and coverage(question, best.chunk) < p.min_coverage
+
+
+def coverage(question: str, chunk: Chunk) -> float:
+    """Share of the question's content words that occur in the chunk (with its headings)."""
+    haystack = f"{chunk.context} {chunk.text}"
+    if has_diacritics(question):
+        q = {w for w in segmented_words(question) if w not in _STOPWORDS}
+        d = set(segmented_words(haystack))
+    else:
+        q = {w for w in plain_words(question) if w not in _PLAIN_STOPWORDS}
+        d = set(plain_words(haystack))
+    return len(q & d) / len(q) if q else 0.0
+
+
+def pick(hits: list[Hit]) -> list[Hit]:
+    """The best hit and up to two related ones, none repeating or containing another."""
+    chosen = [hits[0]]
+    for hit in hits[1:]:
+        if len(chosen) > MAX_RELATED:
+            break
+        if any(_overlaps(hit.chunk, c.chunk) for c in chosen):
+            continue
+        chosen.append(hit)
+    return chosen
+
+
+def _overlaps(a: Chunk, b: Chunk) -> bool:
+    if a.doc != b.doc or a.article != b.article or a.attachment != b.attachment:
+        return False
+    if a.article is None:
+        return a.text == b.text
+    # Same article: a clause and its own point, or the same unit twice.
+    return a.clause is None or b.clause is None or a.clause == b.clause
+
+
+def compose(chosen: list[Hit]) -> str:
+    best = chosen[0].chunk
+    lines = [f"“{_clip(best.text, QUOTE_CHARS)}”", f"Nguồn: {best.label} ({status_text(best)})"]
+    warning = status_warning(best)
+    if warning:
+        lines.append(warning)
+    related = chosen[1:]
+    if related:
+        lines.append("")
+        lines.append("Quy định liên quan:")
+        for hit in related:
+            c = hit.chunk
+            flag = "" if c.status == Status.IN_FORCE.value else f" ({status_text(c)})"
+            lines.append(f"• {c.label}{flag}: “{_clip(c.text, RELATED_QUOTE_CHARS)}”")
+    return "\n".join(lines)
+
+
+def status_text(chunk: Chunk) -> str:
+    return Status(chunk.status).label
+
+
+def status_warning(chunk: Chunk) -> str:
+    status = Status(chunk.status)
+    if status is Status.SUPERSEDED:
+        return "Lưu ý: văn bản này đã hết hiệu lực; hãy đối chiếu với văn bản thay thế trước khi áp dụng."
+    if status is Status.PARTLY_SUPERSEDED:
+        return "Lưu ý: văn bản này đã hết hiệu lực một phần; hãy kiểm tra quy định này còn áp dụng không."
+    if status is Status.UNVERIFIED:
+        return "Lưu ý: chưa xác minh được văn bản này còn hiệu lực; hãy đối chiếu bản gốc trước khi áp dụng."
+    if status is Status.REFERENCE:
+        return "Lưu ý: đây là bài viết tham khảo, không phải văn bản quy phạm pháp luật."
+    return ""
+
+
+def _clip(text: str, limit: int) -> str:
+    """Shorten at a line or word boundary; the ellipsis shows the quote continues in the source."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    if cut < limit // 2:
+        cut = text.rfind(" ", 0, limit)
+    return text[: max(cut, 1)].rstrip(" ,;:") + " …"
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+EMPTY_QUESTION = (
+    "Bạn chưa nhập câu hỏi. Hãy hỏi về quy tắc ứng xử, đạo đức công vụ, văn hóa giao tiếp, "
+    "những việc không được làm, quà tặng hoặc kỷ luật, ví dụ: “Khi tiếp dân công chức có phải đeo thẻ không?”"
+)
+TRUNCATED_NOTE = f"(Câu hỏi dài hơn {MAX_QUESTION_CHARS} ký tự nên tôi chỉ dùng phần đầu để tra cứu.)"
+
+# Topics people ask about that the bundled knowledge base does not cover, and what would.
+_SUGGESTIONS = [
+    (("luong", "phu cap", "nang bac", "thu nhap"), "các nghị định về chế độ tiền lương, phụ cấp"),
+    (("thi dua", "khen thuong", "chien si", "danh hieu", "huan chuong"), "Luật Thi đua, khen thưởng"),
+    (("bao hiem", "huu tri", "nghi huu", "luong huu"), "Luật Bảo hiểm xã hội"),
+    (("nghi phep", "nghi le", "nghi om", "thai san"), "Bộ luật Lao động và quy định về chế độ nghỉ"),
+    (("trang phuc", "dong phuc", "anh bac", "quoc huy", "quoc ky", "bai tri", "van hoa cong so"),
+     "Quyết định 129/2007/QĐ-TTg (Quy chế văn hóa công sở) — chưa có trong kho, quản trị viên có thể bổ sung"),
+    (("thue", "nguoi nop thue"), "các quy định chuyên ngành thuế"),
+]
+
+
+def refusal(question: str) -> str:
+    plain = " ".join(plain_words(strip_diacritics(question)))
+    hints = [doc for keys, doc in _SUGGESTIONS if any(k in plain for k in keys)]
+    lines = [
+        "Xin lỗi, tôi chưa tìm thấy quy định nào trong cơ sở tri thức trả lời trực tiếp câu hỏi này, "
+        "nên không dám trả lời để tránh dẫn sai văn bản.",
+        "",
+        "Bạn có thể thử:",
+        "• hỏi cụ thể hơn: nêu rõ đối tượng (cán bộ, công chức hay viên chức) và hành vi, tình huống;",
+        "• dùng từ ngữ của văn bản, ví dụ “quà tặng”, “kỷ luật”, “giao tiếp với Nhân dân”, "
+        "“những việc không được làm”;",
+    ]
+    if hints:
+        lines.append(f"• tra cứu văn bản chuyên ngành: {'; '.join(hints)}.")
+    else:
+        lines.append("• nếu câu hỏi thuộc lĩnh vực chuyên ngành, hãy tra cứu văn bản của lĩnh vực đó.")
+    return "\n".join(lines)
+
+
+_STOPWORDS = {
+    "có", "không", "được", "là", "gì", "thì", "và", "của", "cho", "khi", "nào", "những", "các", "một", "tôi",
+    "phải", "bị", "với", "này", "đó", "ạ", "à", "hả", "sao", "như", "thế_nào", "bao_nhiêu", "ở", "trong",
+    "về", "ai", "nếu", "mà", "hay", "hoặc", "đã", "đang", "sẽ", "cần", "muốn", "làm_sao", "vậy", "nhé",
+}
+_PLAIN_STOPWORDS = {strip_diacritics(w).replace("_", " ") for w in _STOPWORDS} | {
+    part for w in _STOPWORDS for part in strip_diacritics(w).split("_")
+}

@@ -1,0 +1,161 @@
+"""`conduct-bot`: ask, chat, manage the index, evaluate.
+
+Everything a user reads is Vietnamese; errors are one clear line on stderr and a non-zero exit,
+never a traceback for a mistake the user can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.answer import Answerer
+from bot.config import Settings
+from bot.library import Library
+from index import storage
+from knowledge_base.model import Status
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    library = Library(Settings.from_env())
+    try:
+        return args.handler(library, args)
+    except (storage.IndexMissing, storage.IndexMismatch, ValueError, OSError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="conduct-bot", description="Trợ lý quy tắc ứng xử cho cán bộ, công chức, viên chức"
+    )
+    sub = p.add_subparsers(metavar="LỆNH")
+
+    ask = sub.add_parser("ask", help="hỏi một câu và in câu trả lời có trích dẫn")
+    ask.add_argument("question", help='câu hỏi, hoặc "-" để đọc mỗi dòng một câu từ stdin')
+    ask.add_argument("--json", action="store_true", help="in một đối tượng JSON cho mỗi câu hỏi")
+    ask.set_defaults(handler=cmd_ask)
+
+    chat = sub.add_parser("chat", help="trò chuyện trong cửa sổ dòng lệnh")
+    chat.set_defaults(handler=cmd_chat)
+
+    idx = sub.add_parser("index", help="quản lý chỉ mục tìm kiếm").add_subparsers(metavar="THAO_TÁC")
+    build = idx.add_parser("build", help="xây lại toàn bộ chỉ mục (thay thế nguyên tử)")
+    build.set_defaults(handler=cmd_index_build)
+    info = idx.add_parser("info", help="thông tin chỉ mục đang dùng")
+    info.set_defaults(handler=cmd_index_info)
+    add = idx.add_parser("add", help="thêm một văn bản (.txt .md .html .docx .pdf) vào kho và chỉ mục")
+    add.add_argument("file", type=Path)
+    add.add_argument("--id", help="số hiệu văn bản, nếu tệp không ghi rõ")
+    add.set_defaults(handler=cmd_index_add)
+    remove = idx.add_parser("remove", help="gỡ một văn bản khỏi kho và chỉ mục")
+    remove.add_argument("doc", help="số hiệu văn bản, ví dụ 80/2025/QH15")
+    remove.set_defaults(handler=cmd_index_remove)
+
+    ev = sub.add_parser("eval", help="đánh giá truy hồi trên bộ câu hỏi có đáp án (JSONL)")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--k", type=int, default=10)
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(handler=cmd_eval)
+    return p
+
+
+def _answerer(library: Library) -> Answerer:
+    library.ensure_index()
+    return Answerer(library.index)
+
+
+def cmd_ask(library: Library, args: argparse.Namespace) -> int:
+    answerer = _answerer(library)
+    questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    for question in questions:
+        if args.question == "-" and not question.strip():
+            continue
+        answer = answerer.ask(question)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.answer, flush=True)
+    return 0
+
+
+def cmd_chat(library: Library, args: argparse.Namespace) -> int:
+    answerer = _answerer(library)
+    print("Trợ lý quy tắc ứng xử. Gõ câu hỏi rồi Enter; gõ “thoát” hoặc Ctrl-D để kết thúc.")
+    while True:
+        try:
+            question = input("\nBạn: ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.strip().lower() in ("thoát", "thoat", "exit", "quit"):
+            return 0
+        print("\n" + answerer.ask(question).answer)
+
+
+def cmd_index_build(library: Library, args: argparse.Namespace) -> int:
+    docs = library.documents()
+    print(f"Xây chỉ mục cho {len(docs)} văn bản…", file=sys.stderr)
+    path = library.rebuild(progress=True)
+    manifest = storage.read_manifest(path)
+    print(f"Xong: {manifest.counts['chunks']} đoạn từ {manifest.counts['documents']} văn bản → {path}")
+    return 0
+
+
+def cmd_index_info(library: Library, args: argparse.Namespace) -> int:
+    path = storage.current_build(library.settings.index_dir)
+    m = storage.read_manifest(path)
+    print(f"Chỉ mục:      {path}")
+    print(f"Mô hình:      {m.model_id} ({m.dim} chiều)")
+    print(f"Xây lúc:      {m.built_at}")
+    print(f"Mã kho:       {m.corpus_hash}")
+    print(f"Số lượng:     {m.counts['documents']} văn bản, {m.counts['articles']} điều/mục, "
+          f"{m.counts['chunks']} đoạn")
+    print("Văn bản:")
+    for doc_id, meta in sorted(m.documents.items()):
+        print(f"  {doc_id:28} {Status(meta['status']).label:18} {meta['chunks']:5} đoạn  {meta['title']}")
+    return 0
+
+
+def cmd_index_add(library: Library, args: argparse.Namespace) -> int:
+    from knowledge_base.parsers import ParseError, parse_file
+
+    try:
+        doc = parse_file(args.file, doc_id=args.id)
+    except ParseError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    library.add(doc, progress=True)
+    counts = doc.counts()
+    print(f"Đã thêm {doc.display_name}: {counts.get('dieu', 0)} điều, {counts.get('khoan', 0)} khoản, "
+          f"{counts.get('diem', 0)} điểm.")
+    return 0
+
+
+def cmd_index_remove(library: Library, args: argparse.Namespace) -> int:
+    if not library.remove(args.doc):
+        print(f"Lỗi: không có văn bản số hiệu “{args.doc}” trong kho.", file=sys.stderr)
+        return 1
+    print(f"Đã gỡ văn bản {args.doc} khỏi kho và chỉ mục.")
+    return 0
+
+
+def cmd_eval(library: Library, args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate, format_table, read_items
+
+    answerer = _answerer(library)
+    result = evaluate(read_items(args.file), lambda q: answerer.ask(q, k=args.k), k=args.k)
+    if args.json:
+        print(json.dumps({**result.summary(), "per_question": result.per_question}, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(result))
+    return 0

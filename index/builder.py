@@ -1,0 +1,146 @@
+"""Building the index: whole, or one document at a time.
+
+A full build embeds every chunk. Adding or removing a document starts from the build in
+service, embeds only that document's chunks, recomputes BM25 from stored tokens and writes a
+new build — so an admin's upload costs seconds, not a re-embedding of the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from index import storage
+from index.chunking import Chunk, chunk_document
+from index.embedders.base import Embedder
+from index.text import plain_words, segmented_words
+from index.vector_cache import VectorCache
+from knowledge_base.model import Document
+from knowledge_base.store import render
+
+
+def document_hash(doc: Document) -> str:
+    return hashlib.sha256(render(doc).encode("utf-8")).hexdigest()[:16]
+
+
+def corpus_hash(doc_hashes: Iterable[tuple[str, str]]) -> str:
+    digest = hashlib.sha256()
+    for doc_id, h in sorted(doc_hashes):
+        digest.update(f"{doc_id}\0{h}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _prepare(doc: Document, next_id: int) -> tuple[list[dict], list[dict]]:
+    chunks, articles = chunk_document(doc)
+    rows = []
+    for offset, chunk in enumerate(chunks):
+        chunk.id = next_id + offset
+        row = chunk.to_dict()
+        lexical_text = f"{chunk.context}\n{chunk.text}"
+        row["tokens"] = segmented_words(lexical_text)
+        row["plain"] = plain_words(lexical_text)
+        rows.append(row)
+    return rows, [asdict(a) for a in articles]
+
+
+def _embed(embedder: Embedder, rows: list[dict], progress: bool, cache_dir: Path | None) -> np.ndarray:
+    texts = [Chunk.from_dict({k: v for k, v in r.items() if k not in ("tokens", "plain")}).embedding_text()
+             for r in rows]
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)
+    vectors = cache.embed(texts, lambda missing, bar: embedder.embed_passages(missing, show_progress=bar),
+                          show_progress=progress)
+    cache.save()
+    return vectors
+
+
+def _manifest(model_id: str, dim: int, docs_meta: dict[str, dict], chunks: list[dict],
+              articles: list[dict]) -> storage.Manifest:
+    return storage.Manifest(
+        model_id=model_id,
+        dim=dim,
+        corpus_hash=corpus_hash((d, m["hash"]) for d, m in docs_meta.items()),
+        built_at=storage.Manifest.now(),
+        counts={"documents": len(docs_meta), "chunks": len(chunks), "articles": len(articles)},
+        documents=docs_meta,
+    )
+
+
+def _doc_meta(doc: Document, n_chunks: int) -> dict:
+    return {"hash": document_hash(doc), "chunks": n_chunks, "status": doc.validity.status.value,
+            "title": doc.display_name, "type": doc.doc_type}
+
+
+def build(root: Path, documents: list[Document], embedder: Embedder, progress: bool = False,
+          cache_dir: Path | None = None) -> Path:
+    """Build from scratch and swap it in atomically. The old index serves until the swap."""
+    chunks: list[dict] = []
+    articles: list[dict] = []
+    docs_meta: dict[str, dict] = {}
+    for doc in documents:
+        rows, arts = _prepare(doc, len(chunks))
+        chunks += rows
+        articles += arts
+        docs_meta[doc.id] = _doc_meta(doc, len(rows))
+    vectors = _embed(embedder, chunks, progress, cache_dir)
+    index = storage.new_vector_index(embedder.dim)
+    storage.add_vectors(index, [c["id"] for c in chunks], vectors)
+    manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, chunks, articles)
+    files = storage.BuildFiles(manifest, chunks, articles, index)
+    return storage.write_build(root, files)
+
+
+def add_document(root: Path, doc: Document, embedder: Embedder, progress: bool = False,
+                 cache_dir: Path | None = None) -> Path:
+    """Add (or replace) one document without re-embedding the others."""
+    current = storage.read_build(storage.current_build(root))
+    check_model(current.manifest, embedder)
+    files = _without(current, doc.id)
+    next_id = max((c["id"] for c in files.chunks), default=-1) + 1
+    rows, arts = _prepare(doc, next_id)
+    storage.add_vectors(files.vectors, [r["id"] for r in rows], _embed(embedder, rows, progress, cache_dir))
+    files.chunks += rows
+    files.articles += arts
+    docs_meta = dict(files.manifest.documents)
+    docs_meta[doc.id] = _doc_meta(doc, len(rows))
+    files.manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, files.chunks, files.articles)
+    return storage.write_build(root, files)
+
+
+def remove_document(root: Path, doc_id: str) -> Path:
+    """Remove one document; nothing is embedded, so no model is needed."""
+    current = storage.read_build(storage.current_build(root))
+    if doc_id not in current.manifest.documents:
+        raise KeyError(doc_id)
+    files = _without(current, doc_id)
+    docs_meta = {k: v for k, v in current.manifest.documents.items() if k != doc_id}
+    old = current.manifest
+    files.manifest = _manifest(old.model_id, old.dim, docs_meta, files.chunks, files.articles)
+    return storage.write_build(root, files)
+
+
+def _without(files: storage.BuildFiles, doc_id: str) -> storage.BuildFiles:
+    drop = [c["id"] for c in files.chunks if c["doc"] == doc_id]
+    if drop:
+        files.vectors.remove_ids(np.asarray(drop, dtype=np.int64))
+    return storage.BuildFiles(
+        manifest=files.manifest,
+        chunks=[c for c in files.chunks if c["doc"] != doc_id],
+        articles=[a for a in files.articles if a["doc"] != doc_id],
+        vectors=files.vectors,
+    )
+
+
+def check_model(manifest: storage.Manifest, embedder: Embedder) -> None:
+    if manifest.model_id != embedder.model_id or manifest.dim != embedder.dim:
+        raise storage.IndexMismatch(
+            f"Chỉ mục được xây bằng mô hình '{manifest.model_id}' ({manifest.dim} chiều), nhưng cấu hình "
+            f"hiện tại dùng '{embedder.model_id}' ({embedder.dim} chiều). Xây lại chỉ mục: "
+            "conduct-bot index build"
+        )
+

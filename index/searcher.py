@@ -1,0 +1,129 @@
+"""Hybrid retrieval over one loaded build: dense (FAISS) and BM25, fused.
+
+Queries typed with diacritics use BM25 over pyvi-segmented words; queries typed without them
+use BM25 over syllables with the marks stripped from both sides, which is the only way
+"dinh cong" can match "đình công". Reference material (news articles) is ranked below legal
+norms by a fixed prior, and superseded documents slightly below those in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index import fusion, storage
+from index.builder import check_model
+from index.chunking import Chunk
+from index.embedders.base import Embedder
+from index.lexical import BM25
+from index.text import expand_abbreviations, has_diacritics, normalize, plain_words, segmented_words
+
+CANDIDATES = 100
+_PRIORS = {"reference": 0.85, "superseded": 0.9, "partly_superseded": 0.97}
+
+
+@dataclass
+class SearchSettings:
+    """How dense and lexical evidence are combined; defaults chosen on the dev set (benchmarks/)."""
+
+    mode: str = "hybrid"  # hybrid | dense | lexical
+    fusion: str = "convex"  # convex | rrf
+    alpha: float = 0.6  # weight of the dense score in convex fusion
+    rrf_weights: tuple[float, float] = (1.0, 1.0)
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    lexical_norm: float = 0.0  # lexical score / best lexical score of this query
+    extra: dict = field(default_factory=dict)
+
+
+class HybridIndex:
+    def __init__(self, build: storage.BuildFiles, embedder: Embedder, path: Path | None = None) -> None:
+        check_model(build.manifest, embedder)
+        self.path = path
+        self.manifest = build.manifest
+        self.embedder = embedder
+        self.chunks = [Chunk.from_dict({k: v for k, v in c.items() if k not in ("tokens", "plain")})
+                       for c in build.chunks]
+        self.ids = np.asarray([c.id for c in self.chunks], dtype=np.int64)
+        self.position = {int(cid): i for i, cid in enumerate(self.ids)}
+        self.vectors = build.vectors
+        self.bm25_segmented = BM25([c["tokens"] for c in build.chunks])
+        self.bm25_plain = BM25([c["plain"] for c in build.chunks])
+        self.priors = np.asarray([_PRIORS.get(c.status, 1.0) for c in self.chunks], dtype=np.float32)
+        self.articles = {(a["doc"], a["article"], a["attachment"]): a for a in build.articles}
+
+    @classmethod
+    def load(cls, root: Path, embedder: Embedder) -> HybridIndex:
+        path = storage.current_build(root)
+        return cls(storage.read_build(path), embedder, path)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def search(self, query: str, k: int = 10, settings: SearchSettings | None = None) -> list[Hit]:
+        settings = settings or SearchSettings()
+        text = expand_abbreviations(normalize(query))
+        if not text or not self.chunks:
+            return []
+        lexical = self._lexical(text)
+        dense = self._dense(text, lexical, settings)
+        lex_top = float(lexical.max()) if lexical.size else 0.0
+        lex_norm = lexical / lex_top if lex_top > 0 else lexical
+        if settings.mode == "dense":
+            scores = dense
+        elif settings.mode == "lexical":
+            scores = lex_norm
+        elif settings.fusion == "rrf":
+            scores = self._rrf(dense, lexical, settings)
+        else:
+            scores = fusion.convex(dense, lexical, settings.alpha)
+        scores = scores * self.priors
+        order = np.argsort(-scores)[:k]
+        return [
+            Hit(self.chunks[i], float(scores[i]), float(dense[i]), float(lexical[i]), float(lex_norm[i]))
+            for i in order
+            if scores[i] > 0
+        ]
+
+    def _lexical(self, text: str) -> np.ndarray:
+        if has_diacritics(text):
+            return self.bm25_segmented.scores(segmented_words(text))
+        return self.bm25_plain.scores(plain_words(text))
+
+    def _dense(self, text: str, lexical: np.ndarray, settings: SearchSettings) -> np.ndarray:
+        """Cosine for the dense top candidates and for every lexical candidate; 0 elsewhere."""
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        if settings.mode == "lexical":
+            return out
+        query = self.embedder.embed_queries([text])[0:1]
+        sims, ids = self.vectors.search(query, min(CANDIDATES, len(self.chunks)))
+        for sim, cid in zip(sims[0], ids[0], strict=True):
+            if cid >= 0:
+                out[self.position[int(cid)]] = sim
+        lex_candidates = np.argsort(-lexical)[:CANDIDATES]
+        missing = [int(i) for i in lex_candidates if lexical[i] > 0 and out[i] == 0]
+        if missing:
+            vecs = np.vstack([self.vectors.reconstruct(int(self.ids[i])) for i in missing])
+            out[missing] = vecs @ query[0]
+        return out
+
+    def _rrf(self, dense: np.ndarray, lexical: np.ndarray, settings: SearchSettings) -> np.ndarray:
+        rankings = [np.argsort(-dense)[:CANDIDATES], np.argsort(-lexical)[:CANDIDATES]]
+        rankings[1] = rankings[1][lexical[rankings[1]] > 0]
+        fused = fusion.rrf(rankings, list(settings.rrf_weights))
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        for pos, value in fused.items():
+            out[pos] = value
+        return out
+
+    def article(self, chunk: Chunk) -> dict | None:
+        """The whole article a chunk belongs to ("Xem toàn văn Điều …")."""
+        return self.articles.get(chunk.article_key)

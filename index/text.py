@@ -1,0 +1,83 @@
+"""Vietnamese text handling shared by indexing and querying.
+
+Users type on phones: decomposed Unicode (NFD) from some keyboards, no diacritics at all
+("cong chuc co duoc dinh cong khong"), chat abbreviations ("ko", "dc"). Everything that compares
+text goes through here so documents and queries are normalised the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Chat shorthand seen in real questions; expanded before search, never shown to users.
+_ABBREVIATIONS = {
+    "ko": "không",
+    "khong": "không",
+    "dc": "được",
+    "đc": "được",
+    "duoc": "được",
+    "cb": "cán bộ",
+    "cc": "công chức",
+    "vc": "viên chức",
+    "cbcc": "cán bộ công chức",
+    "cbccvc": "cán bộ công chức viên chức",
+    "ccvc": "công chức viên chức",
+    "nđ": "nghị định",
+    "tt": "thông tư",
+    "qđ": "quyết định",
+    "pctn": "phòng chống tham nhũng",
+}
+
+_VIETNAMESE_MARKS = set("ăâđêôơưĂÂĐÊÔƠƯ")
+
+
+def normalize(text: str) -> str:
+    """NFC and single spaces: the form every stored and compared string is in."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """'Cán bộ, công chức' → 'Can bo, cong chuc' (đ → d), for matching queries typed without marks."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries Vietnamese marks, i.e. the user typed with a Vietnamese keyboard."""
+    return any(c in _VIETNAMESE_MARKS or unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
+
+
+def expand_abbreviations(text: str) -> str:
+    return " ".join(_ABBREVIATIONS.get(w.lower(), w) for w in text.split(" "))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased syllables without punctuation."""
+    return _WORD.findall(normalize(text).lower())
+
+
+@lru_cache(maxsize=1)
+def _pyvi():  # imported lazily: pyvi loads a CRF model (~1 s) that only segmentation needs
+    from pyvi import ViTokenizer
+
+    return ViTokenizer
+
+
+def segment(text: str) -> str:
+    """pyvi word segmentation ('cán bộ công chức' → 'cán_bộ công_chức')."""
+    return _pyvi().tokenize(normalize(text))
+
+
+def segmented_words(text: str) -> list[str]:
+    """Lower-cased pyvi words, punctuation dropped: the BM25 vocabulary for accented text."""
+    return [w for w in (t.lower() for t in segment(text).split(" ")) if _WORD.search(w)]
+
+
+def plain_words(text: str) -> list[str]:
+    """Syllables without diacritics: the BM25 vocabulary for queries typed without marks."""
+    return words(strip_diacritics(text))

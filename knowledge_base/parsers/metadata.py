@@ -1,0 +1,415 @@
+"""Số hiệu, loại văn bản, trích yếu, cơ quan ban hành, ngày ban hành and ngày hiệu lực from the text.
+
+A Vietnamese administrative document prints these in a fixed header (Nghị định 30/2020/NĐ-CP on
+văn thư): issuer top left, Quốc hiệu top right, "Số: …" under the issuer, "Hà Nội, ngày …" under
+the Quốc hiệu, then the type in capitals and the trích yếu. Converted copies lose lines and glue
+cells, so each field has a fallback: the issuer can be read from the number's suffix ("/QH15" →
+Quốc hội), and a news page announcing a directive ("… vừa ban hành Chỉ thị số 17-CT/TU ngày …")
+yields the directive's number, date and subject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from itertools import takewhile
+
+from knowledge_base.parsers.paragraphs import is_strong_heading, is_upper
+
+DOC_TYPES = (
+    "Thông tư liên tịch",
+    "Nghị quyết liên tịch",
+    "Bộ luật",
+    "Luật",
+    "Pháp lệnh",
+    "Lệnh",
+    "Nghị quyết",
+    "Nghị định",
+    "Quyết định",
+    "Thông tư",
+    "Chỉ thị",
+    "Kế hoạch",
+    "Công văn",
+    "Quy định",
+    "Quy chế",
+    "Hướng dẫn",
+    "Thông báo",
+    "Kết luận",
+    "Chương trình",
+    "Đề án",
+    "Điều lệ",
+)
+_TYPE_BY_UPPER = {t.upper(): t for t in DOC_TYPES}
+# Abbreviations inside numbers ("NĐ-CP", "17-CT/TU") that name the type.
+_TYPE_CODES = {
+    "NĐ": "Nghị định",
+    "QĐ": "Quyết định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "CT": "Chỉ thị",
+    "NQ": "Nghị quyết",
+    "KH": "Kế hoạch",
+    "QH": "Luật",
+    "HD": "Hướng dẫn",
+    "TB": "Thông báo",
+    "KL": "Kết luận",
+    "QC": "Quy chế",
+    "CTr": "Chương trình",
+}
+_ISSUER_CODES = {
+    "QH": "Quốc hội",
+    "UBTVQH": "Ủy ban Thường vụ Quốc hội",
+    "CP": "Chính phủ",
+    "TTg": "Thủ tướng Chính phủ",
+    "CTN": "Chủ tịch nước",
+    "BTC": "Bộ Tài chính",
+    "BNV": "Bộ Nội vụ",
+    "BTP": "Bộ Tư pháp",
+    "BCA": "Bộ Công an",
+    "BQP": "Bộ Quốc phòng",
+    "BYT": "Bộ Y tế",
+    "BGDĐT": "Bộ Giáo dục và Đào tạo",
+    "BCT": "Bộ Công Thương",
+    "BXD": "Bộ Xây dựng",
+    "BKHCN": "Bộ Khoa học và Công nghệ",
+    "NHNN": "Ngân hàng Nhà nước Việt Nam",
+    "TTCP": "Thanh tra Chính phủ",
+    "TW": "Ban Chấp hành Trung ương",
+    "TU": "Tỉnh ủy",
+    "ThU": "Thành ủy",
+    "HU": "Huyện ủy",
+}
+_NUMBER = r"\d{1,5}(?:[/-][0-9A-Za-zĐđ]+)+"
+_NUMBER_LINE = re.compile(
+    rf"^(?:(?:{'|'.join(DOC_TYPES)})\s+)?[Ss]ố(?:\s*(?:hiệu)?)?\s*[:.]?\s*({_NUMBER})",
+)
+_MENTION = re.compile(
+    rf"(?P<issuer>[^.;:,]*?)\s*(?:vừa|đã|mới)\s+ban hành\s+(?P<type>{'|'.join(DOC_TYPES)})\s+số\s+"
+    rf"(?P<number>{_NUMBER})(?:\s+ngày\s+(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}))?"
+    r"(?:\s+(?P<title>(?:về|quy định|hướng dẫn|ban hành)\b[^.]*))?",
+)
+_SUBJECT = re.compile(r"^V/v\s*:?\s*(.+)$", re.IGNORECASE)
+_DATE_WORDS = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_DATE_NUMERIC = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_PLACE_DATE = re.compile(r"^[^,\d]{2,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+_EFFECTIVE = re.compile(
+    r"(?:này|Quy định này|Quy chế này)\s+có hiệu lực(?:\s+thi hành)?\s+(?:kể\s+)?từ\s+ngày\s+"
+    r"(?:(?P<signed>ký|ban hành)|(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})"
+    r"|(?P<nd>\d{1,2})/(?P<nm>\d{1,2})/(?P<ny>\d{4}))"
+)
+_MOTTO = re.compile(r"^(?:CỘNG HÒA|CỘNG HOÀ|CHỦ NGHĨA VIỆT NAM|ĐẢNG CỘNG SẢN VIỆT NAM|Độc lập)", re.I)
+# Lines under the trích yếu that name who decides ("CỤC TRƯỞNG CỤC THUẾ"): not part of the title.
+_AUTHORITY = re.compile(
+    r"^(?:BỘ TRƯỞNG|CỤC TRƯỞNG|TỔNG CỤC TRƯỞNG|THỦ TƯỚNG|CHỦ TỊCH|GIÁM ĐỐC|CHÍNH PHỦ|QUỐC HỘI|ỦY BAN|UỶ BAN"
+    r"|HỘI ĐỒNG|BAN THƯỜNG VỤ|BAN CHẤP HÀNH|BỘ CHÍNH TRỊ|BAN BÍ THƯ|VIỆN TRƯỞNG|CHÁNH ÁN|TỔNG KIỂM TOÁN"
+    r"|TRƯỞNG BAN|THỐNG ĐỐC|TỔNG THANH TRA|TỔNG GIÁM ĐỐC)\b"
+)
+_PROPER_NOUNS = {
+    "việt nam": "Việt Nam",
+    "đảng": "Đảng",
+    "quốc hội": "Quốc hội",
+    "chính phủ": "Chính phủ",
+    "hồ chí minh": "Hồ Chí Minh",
+    "hà nội": "Hà Nội",
+    "nhà nước": "Nhà nước",
+}
+_NAMED_TYPES = ("Luật", "Bộ luật", "Pháp lệnh")  # types cited by name ("Luật Cán bộ, công chức")
+
+
+@dataclass
+class Metadata:
+    number: str = ""
+    number_in_header: bool = False  # False: read from a sentence announcing the document
+    doc_type: str = ""
+    title: str = ""
+    issuer: str = ""
+    issued: date | None = None
+    effective: date | None = None
+    header_lines: int = 0  # how many leading lines are the printed header (số, ngày, trích yếu)
+
+    @property
+    def name(self) -> str:
+        return f"{self.doc_type} {self.title}" if self.doc_type in _NAMED_TYPES and self.title else ""
+
+
+def sentence_case(text: str) -> str:
+    """Upper-case titles ("CÁN BỘ, CÔNG CHỨC" → "Cán bộ, công chức"), keeping a few proper nouns."""
+    low = text.lower()
+    for key, proper in _PROPER_NOUNS.items():
+        low = re.sub(rf"(?<!\w){key}(?!\w)", proper, low)
+    return low[:1].upper() + low[1:]
+
+
+def _title_words(text: str) -> str:
+    return " ".join(word[:1].upper() + word[1:].lower() for word in text.split())
+
+
+def authority_name(upper: str) -> str:
+    """Upper-case header line → the agency's name as written in running text."""
+    text = " ".join(upper.split()).strip(" .,:")
+    fixed = {
+        "QUỐC HỘI": "Quốc hội",
+        "CHÍNH PHỦ": "Chính phủ",
+        "THỦ TƯỚNG CHÍNH PHỦ": "Thủ tướng Chính phủ",
+        "CHỦ TỊCH NƯỚC": "Chủ tịch nước",
+        "ỦY BAN THƯỜNG VỤ QUỐC HỘI": "Ủy ban Thường vụ Quốc hội",
+        "BAN CHẤP HÀNH TRUNG ƯƠNG": "Ban Chấp hành Trung ương",
+        "BỘ CHÍNH TRỊ": "Bộ Chính trị",
+        "BAN BÍ THƯ": "Ban Bí thư",
+        "TỈNH ỦY": "Tỉnh ủy",
+        "THÀNH ỦY": "Thành ủy",
+        "HUYỆN ỦY": "Huyện ủy",
+        "BAN THƯỜNG VỤ": "Ban Thường vụ",
+    }
+    if text in fixed:
+        return fixed[text]
+    if not is_upper(text):
+        return text
+    for prefix in ("TỈNH ỦY", "THÀNH ỦY", "HUYỆN ỦY", "ĐẢNG BỘ TỈNH", "ĐẢNG BỘ THÀNH PHỐ"):
+        if text.startswith(prefix + " "):
+            return sentence_case(prefix) + " " + _title_words(text[len(prefix) + 1 :])
+    for prefix in ("ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND"):
+        if text.startswith(prefix + " "):
+            level, _, place = text[len(prefix) + 1 :].partition(" ")
+            if level in ("THÀNH", "THỊ") and " " in place:
+                extra, _, place = place.partition(" ")
+                level = f"{level} {extra}"
+            body = sentence_case(prefix) if len(prefix) > 4 else prefix  # "UBND" stays an acronym
+            return f"{body} {level.lower()} {_title_words(place)}"
+    for prefix in ("TỔNG CỤC", "CỤC", "BỘ", "VỤ", "SỞ", "BAN", "VIỆN", "HỌC VIỆN", "TRƯỜNG", "THUẾ"):
+        if text.startswith(prefix + " "):
+            return sentence_case(prefix) + " " + sentence_case(text[len(prefix) + 1 :])
+    return sentence_case(text)
+
+
+def parse_date(day: str, month: str, year: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _first_date(line: str) -> date | None:
+    m = _DATE_WORDS.search(line) or _DATE_NUMERIC.search(line)
+    return parse_date(*m.groups()) if m else None
+
+
+def header_end(lines: list[str], limit: int = 60) -> int:
+    """The header is what precedes the first Chương/Điều, or the first `limit` lines."""
+    for i, line in enumerate(lines[:limit]):
+        if is_strong_heading(line):
+            return i
+    return min(len(lines), limit)
+
+
+def _type_code(number: str) -> str:
+    """The type code in a number: "172/2025/NĐ-CP" → "NĐ", "17-CT/TU" → "CT", "80/2025/QH15" → "QH"."""
+    parts = re.split(r"[/-]", number)
+    for part in parts[1:]:
+        letters = re.sub(r"\d+$", "", part)
+        if letters in _TYPE_CODES:
+            return letters
+    return ""
+
+
+def _issuer_from_number(number: str) -> str:
+    tail = re.split(r"[/-]", number)[-1]
+    tail = re.sub(r"\d+$", "", tail)
+    return _ISSUER_CODES.get(tail, "")
+
+
+def _type_line(line: str) -> tuple[str, str] | None:
+    """An upper-case type heading, alone ("NGHỊ ĐỊNH") or with the title after it ("LUẬT CÁN BỘ…")."""
+    if not is_upper(line):
+        return None
+    bare = line.rstrip(" :")
+    if bare in _TYPE_BY_UPPER:
+        return _TYPE_BY_UPPER[bare], ""
+    for upper in sorted(_TYPE_BY_UPPER, key=len, reverse=True):
+        if bare.startswith(upper + " ") and upper in ("LUẬT", "BỘ LUẬT", "PHÁP LỆNH"):
+            return _TYPE_BY_UPPER[upper], bare[len(upper) + 1 :]
+    return None
+
+
+def _title_after(lines: list[str], start: int, first: str) -> tuple[str, int]:
+    """The trích yếu under the type heading, and how many lines it took."""
+    parts = [first] if first else []
+    taken = 0
+    for line in lines[start:]:
+        if line.startswith(("Căn cứ", "Theo đề nghị")) or is_strong_heading(line) or _MOTTO.match(line):
+            break
+        if _AUTHORITY.match(line) or line.rstrip(" :") in _TYPE_BY_UPPER:
+            break
+        if parts and line in parts:
+            taken += 1
+            continue  # the same title printed twice by the conversion
+        if parts and is_upper(parts[0]) != is_upper(line):
+            break
+        if parts and not is_upper(line):
+            break  # a sentence-case trích yếu is one paragraph
+        parts.append(line)
+        taken += 1
+        if len(parts) >= 4:
+            break
+    title = " ".join(parts).strip()
+    return (sentence_case(title) if is_upper(title) else title), taken
+
+
+def _issuer_from_header(header: list[str], stop: int) -> str:
+    names = [
+        line
+        for line in header[:stop]
+        if is_upper(line) and not _MOTTO.match(line) and line.rstrip(" :") not in _TYPE_BY_UPPER
+    ]
+    if not names:
+        return ""
+    names = [authority_name(n) for n in names[:2]]
+    if len(names) == 2 and names[0].startswith("Đảng bộ"):
+        place = names[0].split(" ", 3)[-1]
+        return f"{names[1]} {place}" if names[1] in ("Tỉnh ủy", "Thành ủy", "Huyện ủy") else names[1]
+    return " – ".join(reversed(names))
+
+
+def _expand_issuer(text: str) -> str:
+    text = re.sub(r"\bBTV\b", "Ban Thường vụ", text.strip())
+    text = re.sub(r"\bBCH\b", "Ban Chấp hành", text)
+    text = re.sub(r"\bUBND\b", "Ủy ban nhân dân", text)
+    return text[:1].upper() + text[1:]
+
+
+def _is_name_word(word: str) -> bool:
+    return word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())
+
+
+def _is_person(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(_is_name_word(w) for w in words)
+
+
+def _province(lines: list[str]) -> str:
+    """The province a bare "Tỉnh ủy" belongs to ("… HUYỆN LỘC HÀ, TỈNH HÀ TĨNH !" → "Hà Tĩnh")."""
+    for line in lines:
+        words = line.replace(",", " , ").split()
+        for i, word in enumerate(words):
+            if word not in ("TỈNH", "tỉnh"):
+                continue
+            fits = _is_upper_word if word == "TỈNH" else _is_name_word
+            taken = list(takewhile(fits, words[i + 1 : i + 4]))
+            if taken:
+                return _title_words(" ".join(taken))
+    return ""
+
+
+def _is_upper_word(word: str) -> bool:
+    return word.isalpha() and word.isupper()
+
+
+def detect(lines: list[str]) -> Metadata:
+    """Metadata from the document's lines (the signer comes later, from the closing block)."""
+    header = lines[: header_end(lines)]
+    meta = Metadata()
+    used: list[int] = []  # header lines read for a field: the header ends after the last of them
+    number_at = None
+    for i, line in enumerate(header):
+        m = _NUMBER_LINE.match(line)
+        if m:
+            meta.number, meta.number_in_header, number_at = m.group(1).rstrip(".,;"), True, i
+            used.append(i)
+            if line.startswith("Luật"):
+                meta.doc_type = "Luật"
+            break
+
+    type_at = None
+    for i, line in enumerate(header):
+        found = _type_line(line)
+        if found:
+            meta.doc_type = meta.doc_type or found[0]
+            meta.title, title_lines = _title_after(header, i + 1, found[1])
+            type_at = i
+            used.append(i + title_lines)
+            break
+    if type_at is None and meta.number_in_header:
+        for i, line in enumerate(header):
+            m = _SUBJECT.match(line)
+            if m:  # "V/v …": the trích yếu of an official letter
+                meta.doc_type = meta.doc_type or "Công văn"
+                meta.title = "Về việc " + m.group(1).rstrip(" .")
+                used.append(i)
+                break
+    if not meta.number:
+        _from_mention(meta, header, lines)
+    if not meta.doc_type and meta.number:
+        meta.doc_type = _TYPE_CODES.get(_type_code(meta.number), "")
+    if meta.number_in_header:
+        stops = [i for i in (number_at, type_at) if i is not None]
+        meta.issuer = _issuer_from_header(header, min(stops)) or _issuer_from_number(meta.number)
+        for i, line in enumerate(header):
+            m = _PLACE_DATE.match(line)
+            if m:
+                meta.issued = parse_date(*m.groups())
+                used.append(i)
+                break
+        meta.header_lines = max(used) + 1
+    if meta.number:
+        meta.effective = _effective(lines, meta.issued)
+    return meta
+
+
+def adopt_number(meta: Metadata, number: str) -> bool:
+    """Take a caller's số hiệu for a text that does not print its own (an excerpt, a cut page).
+
+    Only an id shaped like a number ("17-CT/TU") counts: a slug ("seed-001") names a file, not a
+    norm. Returns whether the number was adopted.
+    """
+    if meta.number or not re.fullmatch(_NUMBER, number):
+        return False
+    meta.number, meta.number_in_header = number, True
+    meta.doc_type = meta.doc_type or _TYPE_CODES.get(_type_code(number), "")
+    meta.issuer = meta.issuer or _issuer_from_number(number)
+    return True
+
+
+def signer(closing: list[str]) -> str:
+    """The name under the signature title: a line of capitalised words after an upper-case line."""
+    for i, line in enumerate(closing):
+        if not _is_person(line):
+            continue
+        before = [c for c in closing[max(0, i - 3) : i] if not c.strip("()").startswith("Đã ký")]
+        if before and is_upper(before[-1]):
+            return line
+    return ""
+
+
+def _from_mention(meta: Metadata, header: list[str], lines: list[str]) -> None:
+    for line in header:
+        m = _MENTION.search(line)
+        if not m:
+            continue
+        meta.number = m.group("number").rstrip(".,;")
+        meta.doc_type = m.group("type")
+        if m.group("date"):
+            meta.issued = _first_date(m.group("date"))
+        if m.group("title"):
+            meta.title = m.group("title").strip(" ,")
+            meta.title = meta.title[:1].upper() + meta.title[1:]
+        issuer = _expand_issuer(m.group("issuer")) if m.group("issuer").strip() else ""
+        issuer = issuer or _issuer_from_number(meta.number)
+        if issuer.endswith(("Tỉnh ủy", "Thành ủy")):
+            province = _province(lines)
+            issuer = f"{issuer} {province}".strip()
+        meta.issuer = issuer
+        return
+
+
+def _effective(lines: list[str], issued: date | None) -> date | None:
+    for line in lines:
+        m = _EFFECTIVE.search(line)
+        if not m:
+            continue
+        if m.group("signed"):
+            return issued
+        if m.group("d"):
+            return parse_date(m.group("d"), m.group("m"), m.group("y"))
+        return parse_date(m.group("nd"), m.group("nm"), m.group("ny"))
+    return None

@@ -1,0 +1,133 @@
+"""Documents from the Bộ pháp điển điện tử (Bộ Tư pháp) đề mục export.
+
+Pháp điển arranges articles by topic, not by source document; each article carries an official
+note naming where it comes from ("Điều 19 Luật số 58/2010/QH12 … có hiệu lực thi hành kể từ …").
+We regroup the articles under their source documents, because users and lawyers cite
+"Điều 19 Luật Viên chức", never "Điều 5.2.LQ.19", and we keep the note on every article so the
+attribution travels with the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from knowledge_base.model import Document, Kind, Node
+
+# The first note of each source document names it in full:
+# "Điều 1 Luật số 58/2010/QH12 Viên chức ngày 15/11/2010 của Quốc hội, có hiệu lực thi hành kể từ ngày 01/01/2012"
+_FULL_NOTE = re.compile(
+    r"^Điều \w+ (?P<type>Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết liên tịch|"
+    r"Nghị quyết|Pháp lệnh|Chỉ thị) số (?P<number>\S+(?: /\S+)?)(?P<title>.*?) ngày (?P<issued>\d\d/\d\d/\d{4}) "
+    r"của (?P<issuer>.+?), có hiệu lực thi hành kể từ ngày (?P<effective>\d\d/\d\d/\d{4})"
+)
+_NOTE_NUMBER = re.compile(r"^Điều \w+ \S+(?: \S+)*? số (\S+(?: /\S+)?)")
+_SHORT_TITLES = {
+    # How Vietnamese lawyers name these laws in a citation; the notes give only "Luật số …".
+    "58/2010/QH12": "Luật Viên chức",
+    "36/2018/QH14": "Luật Phòng, chống tham nhũng",
+    "42/2013/QH13": "Luật Tiếp công dân",
+}
+
+
+@dataclass
+class PhapDienArticle:
+    demuc: str
+    heading: str  # "Điều 5.2.LQ.19. Những việc viên chức không được làm"
+    note: str
+    doc_number: str
+    provision: str  # "19", "3a"
+    url: str
+    text: str
+
+
+def read_articles(path: Path) -> list[PhapDienArticle]:
+    """Articles from `phapdien_articles.jsonl` (the đề mục pages with HTML stripped, wording kept)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(unicodedata.normalize("NFC", line))
+        note = " ".join(rec["source_note"].split())
+        number = _NOTE_NUMBER.match(note)
+        out.append(
+            PhapDienArticle(
+                demuc=rec["demuc"],
+                heading=rec["phapdien_heading"],
+                note=note,
+                doc_number=_clean_number(number.group(1) if number else rec["source_doc"]),
+                provision=rec["source_provision"].removeprefix("Điều ").strip(),
+                url=rec["source_url"],
+                text=rec["text"],
+            )
+        )
+    return out
+
+
+def _clean_number(raw: str) -> str:
+    return raw.replace(" /", "/").rstrip(",.;")
+
+
+def build_documents(
+    articles: Iterable[PhapDienArticle], split_body: Callable[[list[str]], list[Node]]
+) -> list[Document]:
+    """Group articles by source document; `split_body` turns an article's lines into its units.
+
+    Articles without text (the source has only a table or attachment) are skipped: there is
+    nothing to quote.
+    """
+    articles = list(articles)
+    docs: dict[str, Document] = {}
+    for art in articles:  # the full note may sit on an article that has no text of its own
+        if art.doc_number not in docs and _FULL_NOTE.match(art.note):
+            docs[art.doc_number] = _document_from_note(art)
+    seen: set[tuple[str, str]] = set()
+    for art in articles:
+        if not art.text.strip():
+            continue
+        doc = docs.get(art.doc_number)
+        if doc is None:
+            raise ValueError(f"Ghi chú pháp điển không đủ thông tin văn bản: {art.note[:120]}")
+        key = (art.doc_number, art.provision)
+        if key in seen:  # the same article codified under two đề mục
+            continue
+        seen.add(key)
+        title = art.heading.split(". ", 1)[1] if ". " in art.heading else ""
+        lines = [ln.strip() for ln in art.text.splitlines() if ln.strip()]
+        doc.body.append(
+            Node(Kind.ARTICLE, number=art.provision, title=title, children=split_body(lines), note=art.note)
+        )
+    for doc in docs.values():
+        doc.body.sort(key=lambda n: _article_order(n.number or ""))
+    return sorted(docs.values(), key=lambda d: d.id)
+
+
+def _article_order(number: str) -> tuple[int, str]:
+    match = re.match(r"(\d+)(.*)", number)
+    return (int(match.group(1)), match.group(2)) if match else (10**6, number)
+
+
+def _document_from_note(art: PhapDienArticle) -> Document:
+    full = _FULL_NOTE.match(art.note)
+    assert full is not None
+    doc_type = full.group("type")
+    title = full.group("title").strip(" ,")
+    if not title and doc_type == "Luật":
+        title = _SHORT_TITLES.get(art.doc_number, "").removeprefix("Luật ")
+    return Document(
+        id=art.doc_number,
+        doc_type=doc_type,
+        name=_SHORT_TITLES.get(art.doc_number, doc_type if doc_type != "Luật" else f"Luật {title}"),
+        title=title,
+        issuer=full.group("issuer"),
+        issued=_dmy(full.group("issued")),
+        effective=_dmy(full.group("effective")),
+        source=f"Bộ pháp điển điện tử, đề mục {art.demuc}; {art.url.split('#')[0]}",
+    )
+
+
+def _dmy(text: str) -> date:
+    return datetime.strptime(text, "%d/%m/%Y").date()
