@@ -21,8 +21,25 @@ def rrf(rankings: list[np.ndarray], weights: list[float], k: int = RRF_K) -> dic
     return fused
 
 
+def max_normalised(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
+
+
+def window_normalised(scores: np.ndarray, window: int) -> np.ndarray:
+    """Rescale so the best score is 1 and the `window`-th best is 0.
+
+    e5 cosines crowd into a narrow band (0.80–0.92 for almost any Vietnamese legal text), so on
+    their raw scale the lexical side would decide everything; measured on the dev set this
+    rescaling gains about 3 points of MRR@10 (benchmarks/).
+    """
+    if scores.size == 0:
+        return scores
+    floor = float(np.partition(scores, -min(window, scores.size))[-min(window, scores.size)])
+    top = float(scores.max())
+    return np.clip((scores - floor) / max(top - floor, 1e-9), 0.0, None)
+
+
 def convex(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.ndarray:
-    """alpha·dense + (1−alpha)·lexical/max(lexical); dense cosines are already in a fixed range."""
-    top = float(lexical.max()) if lexical.size else 0.0
-    lex = lexical / top if top > 0 else lexical
-    return alpha * dense + (1 - alpha) * lex
+    """alpha·dense + (1−alpha)·lexical, both already on a 0–1 per-query scale."""
+    return alpha * dense + (1 - alpha) * lexical

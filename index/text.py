@@ -79,5 +79,6 @@ def segmented_words(text: str) -> list[str]:
 
 
 def plain_words(text: str) -> list[str]:
-    """Syllables without diacritics: the BM25 vocabulary for queries typed without marks."""
+    """Syllables without diacritics: the BM25 view that serves queries typed without marks."""
     return words(strip_diacritics(text))
+

@@ -82,6 +82,7 @@ class VectorCache:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
         os.close(fd)
         np.savez(tmp, keys=keys, vectors=vectors)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; other users (a service account) must read it
         os.replace(tmp, path)
         self._dirty = False
 
@@ -101,16 +102,20 @@ def ship(texts: list[str], embedder, cache: VectorCache, path: Path) -> int:
 
 def main() -> None:
     """Refresh the shipped vectors after `python -m knowledge_base.bundle` changed the documents."""
+    import argparse
+
     from index.chunking import chunk_document
     from index.embedders import load_embedder
     from knowledge_base.store import load_all
 
+    parser = argparse.ArgumentParser(description="Ghi vectơ của kho văn bản đóng gói (dành cho người bảo trì)")
+    parser.add_argument("--cache-dir", type=Path, help="bộ đệm cục bộ dùng lại giữa các lần chạy")
+    args = parser.parse_args()
     embedder = load_embedder()
     texts = [c.embedding_text() for doc in load_all() for c in chunk_document(doc)[0]]
-    local = Path(os.environ.get("CONDUCT_DATA_DIR", Path.home() / ".local/share/conduct-assistant")) / "cache"
-    cache = VectorCache(embedder.model_id, embedder.dim, local)
-    n = ship(texts, embedder, cache, SHIPPED_DIR / _file_name(embedder.model_id))
-    print(f"{n} vectors → {SHIPPED_DIR / _file_name(embedder.model_id)}")
+    cache = VectorCache(embedder.model_id, embedder.dim, args.cache_dir)
+    target = SHIPPED_DIR / _file_name(embedder.model_id)
+    print(f"{ship(texts, embedder, cache, target)} vectors → {target}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ _FULL_NOTE = re.compile(
     r"Nghị quyết|Pháp lệnh|Chỉ thị) số (?P<number>\S+(?: /\S+)?)(?P<title>.*?) ngày (?P<issued>\d\d/\d\d/\d{4}) "
     r"của (?P<issuer>.+?), có hiệu lực thi hành kể từ ngày (?P<effective>\d\d/\d\d/\d{4})"
 )
+# Pháp điển pages link the forms attached to an article by their file names ("Mau so 01 - TCD.
+# Thong bao tu choi tiep cong dan.docx"). They are links, not provisions: quoting one as law would
+# be wrong, and their unaccented words pull queries typed without diacritics towards them.
+_ATTACHMENT_FILE = re.compile(r"\.(?:docx?|xlsx?|pdf|rar|zip)\s*$", re.IGNORECASE)
 _NOTE_NUMBER = re.compile(r"^Điều \w+ \S+(?: \S+)*? số (\S+(?: /\S+)?)")
 _SHORT_TITLES = {
     # How Vietnamese lawyers name these laws in a citation; the notes give only "Luật số …".
@@ -96,7 +100,7 @@ def build_documents(
             continue
         seen.add(key)
         title = art.heading.split(". ", 1)[1] if ". " in art.heading else ""
-        lines = [ln.strip() for ln in art.text.splitlines() if ln.strip()]
+        lines = [ln.strip() for ln in art.text.splitlines() if ln.strip() and not _ATTACHMENT_FILE.search(ln)]
         doc.body.append(
             Node(Kind.ARTICLE, number=art.provision, title=title, children=split_body(lines), note=art.note)
         )

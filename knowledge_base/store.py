@@ -147,6 +147,7 @@ def save(doc: Document, directory: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=directory)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(render(doc))
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; a bot running as another user must still read it
     os.replace(tmp, target)
     return target
 

@@ -1,0 +1,58 @@
+"""`conduct-bot` as a user runs it: a real subprocess, the real index, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+KEYS = {"question", "answer", "refused", "citations", "took_ms"}
+CITATION_KEYS = {"doc", "doc_title", "article", "clause", "point", "label", "status", "score", "text", "source"}
+
+
+def _run(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CONDUCT_DATA_DIR": str(settings.data_dir)}
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          env=env, timeout=600, check=False)
+
+
+def test_ask_json_contract(library, settings):
+    proc = _run(settings, "ask", "--json", "Công chức có được nhận quà tặng không?")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data) == KEYS
+    assert data["refused"] is False and data["citations"]
+    for c in data["citations"]:
+        assert set(c) == CITATION_KEYS
+        for key in ("article", "clause", "point"):
+            assert c[key] is None or isinstance(c[key], str)
+    scores = [c["score"] for c in data["citations"]]
+    assert scores[0] == max(scores)
+
+
+def test_ask_json_stdin_one_object_per_line(library, settings):
+    questions = ["Viên chức không được làm những việc gì?", "", "Lương hưu được tính thế nào?"]
+    proc = _run(settings, "ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [d["question"] for d in lines] == [questions[0], questions[2]]
+    assert lines[0]["refused"] is False
+
+
+def test_ask_plain_text_prints_the_cited_answer(library, settings):
+    proc = _run(settings, "ask", "Khi tiếp dân công chức có phải đeo thẻ không?")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("“") and lines[1].startswith("Nguồn: ") and lines[1].endswith("(còn hiệu lực)")
+    assert "điểm a khoản 2 Điều 13 Luật Cán bộ, công chức số 80/2025/QH15" in proc.stdout
+
+
+def test_index_info_and_unknown_removal(library, settings):
+    info = _run(settings, "index", "info")
+    assert info.returncode == 0, info.stderr
+    assert "multilingual-e5-small-q4 (384 chiều)" in info.stdout
+    assert "80/2025/QH15" in info.stdout
+    proc = _run(settings, "index", "remove", "999/2099/XX")
+    assert proc.returncode == 1
+    assert "không có văn bản số hiệu “999/2099/XX”" in proc.stderr
