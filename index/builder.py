@@ -54,8 +54,7 @@ def _segmented_heading(text: str) -> list[str]:
 
 
 def _embed(embedder: Embedder, rows: list[dict], progress: bool, cache_dir: Path | None) -> np.ndarray:
-    texts = [Chunk.from_dict({k: v for k, v in r.items() if k not in ("tokens", "plain")}).embedding_text()
-             for r in rows]
+    texts = [Chunk.from_dict(r).embedding_text() for r in rows]
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)

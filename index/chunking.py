@@ -45,12 +45,16 @@ class Chunk:
 
     @classmethod
     def from_dict(cls, data: dict) -> Chunk:
-        return cls(**data)
+        """From a stored row, which also carries the BM25 token lists beside the chunk's fields."""
+        return cls(**{k: v for k, v in data.items() if k in _FIELDS})
 
     @property
     def article_key(self) -> tuple[str, str | None, str]:
         """Identifies the whole article, for "Xem toàn văn Điều …" and for de-duplicating answers."""
         return (self.doc, self.article, self.attachment)
+
+
+_FIELDS = frozenset(Chunk.__dataclass_fields__)
 
 
 @dataclass

@@ -8,7 +8,7 @@ norms by a fixed prior, and superseded documents slightly below those in force.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +44,6 @@ class Hit:
     score: float
     dense: float = 0.0
     lexical: float = 0.0
-    lexical_norm: float = 0.0  # lexical score / best lexical score of this query
-    extra: dict = field(default_factory=dict)
 
 
 class HybridIndex:
@@ -54,8 +52,7 @@ class HybridIndex:
         self.path = path
         self.manifest = build.manifest
         self.embedder = embedder
-        self.chunks = [Chunk.from_dict({k: v for k, v in c.items() if k not in ("tokens", "plain")})
-                       for c in build.chunks]
+        self.chunks = [Chunk.from_dict(c) for c in build.chunks]
         self.ids = np.asarray([c.id for c in self.chunks], dtype=np.int64)
         self.position = {int(cid): i for i, cid in enumerate(self.ids)}
         self.vectors = build.vectors
@@ -95,7 +92,7 @@ class HybridIndex:
         scores = scores * self.priors
         order = np.argsort(-scores)[:k]
         return [
-            Hit(self.chunks[i], float(scores[i]), float(dense[i]), float(lexical[i]), float(lex_norm[i]))
+            Hit(self.chunks[i], float(scores[i]), float(dense[i]), float(lexical[i]))
             for i in order
             if scores[i] > 0
         ]
