@@ -126,7 +126,7 @@ def build_laws(corpus: Path) -> list[Document]:
     docs = []
     for rel, (doc_id, cur) in LAWS.items():
         doc = parse_file(corpus / rel, doc_id=doc_id)
-        cur.source = cur.source or f"{Path(rel).name} (bản sao từ trang văn bản pháp luật, xem SOURCES.md)"
+        doc.source = f"{Path(rel).name} (bản sao từ trang văn bản pháp luật, xem SOURCES.md)"
         docs.append(_apply(doc, cur))
     return docs
 
