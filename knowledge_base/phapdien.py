@@ -72,7 +72,8 @@ def read_articles(path: Path) -> list[PhapDienArticle]:
 
 
 def _clean_number(raw: str) -> str:
-    return raw.replace(" /", "/").rstrip(",.;")
+    """The official number as lawyers write it; the pháp điển notes have typos such as "50/2022/NĐ_CP"."""
+    return raw.replace(" /", "/").replace("_", "-").rstrip(",.;")
 
 
 def build_documents(
