@@ -37,6 +37,18 @@ class Settings:
     segment_for_embedding: bool = False  # pyvi before embedding: for PhoBERT-based models
     query_prefix: str = ""
     passage_prefix: str = ""
+    # Chat channels. Tokens are secrets: kept out of repr (and so out of every log line).
+    telegram_token: str = field(default="", repr=False)
+    zalo_token: str = field(default="", repr=False)
+    webhook_secret: str = field(default="", repr=False)
+    telegram_api_url: str = "https://api.telegram.org"
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    public_url: str = ""  # https://bot.example.gov.vn — where Telegram/Zalo deliver webhooks
+    admin_ids: frozenset[tuple[str, str]] = frozenset()  # {("telegram", "12345"), ("zalo", "abc")}
+    database_url: str = ""  # empty: a SQLite file in data_dir
+    log_question_text: bool = True  # False: questions are counted, their words are not stored
+    questions_per_minute: int = 10
+    max_upload_mb: int = 10
 
     @property
     def kb_dir(self) -> Path:
@@ -52,6 +64,18 @@ class Settings:
         """Embeddings already computed, by model and text: rebuilds embed only what changed."""
         return self.data_dir / "cache"
 
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'conduct.sqlite3'}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Parsed uploads waiting for an admin's confirmation; shared by all workers."""
+        return self.data_dir / "uploads"
+
+    def is_admin(self, channel: str, user_id: str | int) -> bool:
+        return (channel, str(user_id)) in self.admin_ids
+
     @classmethod
     def from_env(cls, env_file: Path = Path(".env")) -> Settings:
         load_dotenv(env_file)
@@ -64,4 +88,30 @@ class Settings:
             segment_for_embedding=env.get("CONDUCT_EMBEDDING_SEGMENT", "0").lower() in ("1", "true", "yes"),
             query_prefix=env.get("CONDUCT_QUERY_PREFIX", ""),
             passage_prefix=env.get("CONDUCT_PASSAGE_PREFIX", ""),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            zalo_token=env.get("ZALO_BOT_TOKEN", ""),
+            webhook_secret=env.get("WEBHOOK_SECRET", ""),
+            telegram_api_url=env.get("TELEGRAM_API_URL", defaults.telegram_api_url).rstrip("/"),
+            zalo_api_url=env.get("ZALO_API_URL", defaults.zalo_api_url).rstrip("/"),
+            public_url=env.get("PUBLIC_URL", "").rstrip("/"),
+            admin_ids=parse_admin_ids(env.get("ADMIN_IDS", "")),
+            database_url=env.get("DATABASE_URL", ""),
+            log_question_text=env.get("CONDUCT_LOG_QUESTIONS", "1").lower() not in ("0", "false", "no"),
+            questions_per_minute=int(env.get("CONDUCT_QUESTIONS_PER_MINUTE", defaults.questions_per_minute)),
+            max_upload_mb=int(env.get("CONDUCT_MAX_UPLOAD_MB", defaults.max_upload_mb)),
         )
+
+
+def parse_admin_ids(value: str) -> frozenset[tuple[str, str]]:
+    """"telegram:12345, zalo:8f3c…" → {("telegram", "12345"), ("zalo", "8f3c…")}.
+
+    A bare id counts for Telegram, the channel most agencies start with.
+    """
+    out = set()
+    for item in value.replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        channel, sep, user = item.partition(":")
+        out.add((channel.strip().lower(), user.strip()) if sep else ("telegram", item))
+    return frozenset(out)

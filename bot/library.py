@@ -8,9 +8,13 @@ in a new build, so several bot workers sharing one index directory stay consiste
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Settings
@@ -19,7 +23,7 @@ from index.embedders import load_embedder
 from index.embedders.base import Embedder
 from index.searcher import HybridIndex
 from knowledge_base import store
-from knowledge_base.model import Document
+from knowledge_base.model import Document, Status, Validity
 
 
 class Library:
@@ -69,27 +73,58 @@ class Library:
                 print("Đang xây chỉ mục lần đầu (vài phút)…", file=sys.stderr)
             self.rebuild(progress=progress)
 
-    def rebuild(self, progress: bool = False) -> Path:
-        with self._lock:
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time across threads *and* worker processes sharing the data directory.
+
+        Each change reads the current build and writes the next one; two writers at once would
+        each miss the other's change. Readers never wait: they keep the build they have.
+        """
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.settings.data_dir / ".write.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def rebuild(self, progress: bool = False, report: builder.Report | None = None) -> Path:
+        with self._writing():
             return builder.build(self.settings.index_dir, self.documents(), self.embedder, progress=progress,
-                                 cache_dir=self.settings.cache_dir)
+                                 cache_dir=self.settings.cache_dir, report=report)
 
     def add(self, doc: Document, progress: bool = False) -> Path:
         """Save a document into the knowledge base and index it incrementally."""
-        with self._lock:
-            self.ensure_index(progress)
+        self.ensure_index(progress)
+        with self._writing():
             store.save(doc, self.ensure_knowledge_base())
             return builder.add_document(self.settings.index_dir, doc, self.embedder, progress=progress,
                                         cache_dir=self.settings.cache_dir)
 
     def remove(self, doc_id: str) -> bool:
-        with self._lock:
+        with self._writing():
             path = self.ensure_knowledge_base() / store.file_name(doc_id)
             if not path.exists():
                 return False
             builder.remove_document(self.settings.index_dir, doc_id)
             path.unlink()
             return True
+
+    def set_status(self, doc_id: str, status: Status, superseded_by: list[str] | None = None,
+                   note: str = "") -> Document:
+        """Record a validity change (e.g. superseded by a new decree) and re-index that document only.
+
+        Its chunks carry the status, which the answers print and the ranking uses.
+        """
+        doc = self.document(doc_id)
+        if doc is None:
+            raise KeyError(doc_id)
+        validity = Validity(status=status, note=note or doc.validity.note,
+                            superseded_by=superseded_by if superseded_by is not None else doc.validity.superseded_by,
+                            replaces=doc.validity.replaces)
+        updated = replace(doc, validity=validity)
+        self.add(updated)
+        return updated
 
     @property
     def index(self) -> HybridIndex:

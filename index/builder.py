@@ -8,7 +8,7 @@ new build — so an admin's upload costs seconds, not a re-embedding of the corp
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -53,13 +53,27 @@ def _segmented_heading(text: str) -> list[str]:
     return segmented_words(text)
 
 
-def _embed(embedder: Embedder, rows: list[dict], progress: bool, cache_dir: Path | None) -> np.ndarray:
+Report = Callable[[str], None]
+_REPORT_BATCH = 256
+
+
+def _embed(embedder: Embedder, rows: list[dict], progress: bool, cache_dir: Path | None,
+           report: Report | None = None) -> np.ndarray:
     texts = [Chunk.from_dict(r).embedding_text() for r in rows]
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)
-    vectors = cache.embed(texts, lambda missing, bar: embedder.embed_passages(missing, show_progress=bar),
-                          show_progress=progress)
+
+    def embed_missing(missing: list[str], bar: bool) -> np.ndarray:
+        if report is None:
+            return embedder.embed_passages(missing, show_progress=bar)
+        parts = []
+        for start in range(0, len(missing), _REPORT_BATCH):
+            report(f"Đang tính vectơ cho đoạn mới: {start}/{len(missing)}")
+            parts.append(embedder.embed_passages(missing[start : start + _REPORT_BATCH], show_progress=bar))
+        return np.vstack(parts)
+
+    vectors = cache.embed(texts, embed_missing, show_progress=progress)
     cache.save()
     return vectors
 
@@ -82,8 +96,11 @@ def _doc_meta(doc: Document, n_chunks: int) -> dict:
 
 
 def build(root: Path, documents: list[Document], embedder: Embedder, progress: bool = False,
-          cache_dir: Path | None = None) -> Path:
-    """Build from scratch and swap it in atomically. The old index serves until the swap."""
+          cache_dir: Path | None = None, report: Report | None = None) -> Path:
+    """Build from scratch and swap it in atomically. The old index serves until the swap.
+
+    `report` receives short Vietnamese progress lines (a chat admin watches one message being edited).
+    """
     chunks: list[dict] = []
     articles: list[dict] = []
     docs_meta: dict[str, dict] = {}
@@ -92,7 +109,11 @@ def build(root: Path, documents: list[Document], embedder: Embedder, progress: b
         chunks += rows
         articles += arts
         docs_meta[doc.id] = _doc_meta(doc, len(rows))
-    vectors = _embed(embedder, chunks, progress, cache_dir)
+    if report:
+        report(f"Đã đọc {len(documents)} văn bản, {len(chunks)} đoạn; đang lấy vectơ…")
+    vectors = _embed(embedder, chunks, progress, cache_dir, report)
+    if report:
+        report("Đang ghi chỉ mục mới…")
     index = storage.new_vector_index(embedder.dim)
     storage.add_vectors(index, [c["id"] for c in chunks], vectors)
     manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, chunks, articles)

@@ -194,6 +194,12 @@ class Store:
             s.flush()
             return row.id
 
+    def question_text(self, question_id: int) -> str | None:
+        """The words of a question (None when unknown or not logged): a follow-up button on another
+        worker, or after a restart, asks it again instead of relying on memory."""
+        with self._session(write=False) as s:
+            return s.scalar(select(Question.text).where(Question.id == question_id))
+
     def record_feedback(
         self, question_id: int, channel: str, user_id: Id, value: int, *, at: datetime | None = None
     ) -> None:
