@@ -1,0 +1,398 @@
+"""The Telegram bot: python-telegram-bot's `Application` with thin handlers over `Assistant`.
+
+Private chats: any text is a question. Groups: only messages that mention the bot, reply to it,
+or use `/hoi …` — a bot that answered every group message would be muted within a day.
+Every reply is HTML with all text escaped (`bot.render`), under 4096 characters per message.
+Flood limits: `AIORateLimiter` queues sends and honours RetryAfter by waiting and retrying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import messages, render
+from bot.answer import Answer
+from bot.assistant import Asked, Assistant, ReindexRunning
+from bot.config import Settings
+from bot.redaction import install_log_redaction
+from bot.uploads import UploadError
+
+CHANNEL = "telegram"
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("hoi", "Hỏi về quy tắc ứng xử: /hoi câu hỏi"),
+    BotCommand("help", "Hướng dẫn và các văn bản đã có"),
+    BotCommand("docs", "Danh sách văn bản và hiệu lực"),
+]
+
+
+def build_application(settings: Settings, assistant: Assistant, *, webhook: bool = False) -> Application:
+    install_log_redaction()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+    )
+    if webhook:
+        builder = builder.updater(None)
+    app = builder.build()
+    app.bot_data["assistant"] = assistant
+    app.bot_data["answers"] = {}
+    admin_only = partial(_admin, CHANNEL)
+    app.add_handler(CommandHandler(["start", "help"], cmd_help))
+    app.add_handler(CommandHandler("hoi", cmd_ask))
+    app.add_handler(CommandHandler("docs", cmd_docs))
+    app.add_handler(CommandHandler("reindex", admin_only(cmd_reindex)))
+    app.add_handler(CommandHandler("stats", admin_only(cmd_stats)))
+    app.add_handler(CommandHandler("het_hieu_luc", admin_only(cmd_supersede)))
+    app.add_handler(CommandHandler("xoa", admin_only(cmd_remove)))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_private_text))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, on_group_text))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND, on_other))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    await app.bot.set_my_commands(COMMANDS)
+
+
+def _assistant(context: ContextTypes.DEFAULT_TYPE) -> Assistant:
+    return context.application.bot_data["assistant"]
+
+
+def _user_id(update: Update) -> str:
+    return str(update.effective_user.id) if update.effective_user else ""
+
+
+# ---------------------------------------------------------------- questions
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    assistant = _assistant(context)
+    message = update.effective_message
+    user = update.effective_user
+    if not assistant.limiter.allow(CHANNEL, _user_id(update)):
+        await message.reply_text(messages.SLOW_DOWN)
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    asked: Asked = await asyncio.to_thread(
+        assistant.ask, CHANNEL, _user_id(update), str(message.chat_id), text, user.full_name if user else None
+    )
+    _remember(context, asked)
+    parts = render.telegram_messages(asked.answer.answer)
+    for i, part in enumerate(parts):
+        markup = _answer_buttons(asked) if i == len(parts) - 1 else None
+        await message.reply_html(part, reply_markup=markup, disable_web_page_preview=True)
+
+
+def _remember(context: ContextTypes.DEFAULT_TYPE, asked: Asked, keep: int = 500) -> None:
+    """Recent answers by question id, for the buttons; older ones are asked again from the database."""
+    answers: dict[int, Answer] = context.application.bot_data["answers"]
+    answers[asked.question_id] = asked.answer
+    while len(answers) > keep:
+        answers.pop(next(iter(answers)))
+
+
+def _answer_buttons(asked: Asked) -> InlineKeyboardMarkup | None:
+    if asked.answer.refused or not asked.answer.citations:
+        return None
+    qid = asked.question_id
+    first = asked.answer.citations[0]
+    rows = []
+    if first.article:
+        rows.append([InlineKeyboardButton(f"📄 Xem toàn văn Điều {first.article}", callback_data=f"a:{qid}")])
+    if len(asked.answer.citations) > 1:
+        rows.append([InlineKeyboardButton("🔗 Quy định liên quan", callback_data=f"r:{qid}")])
+    rows.append([InlineKeyboardButton("👍", callback_data=f"f:{qid}:1"),
+                 InlineKeyboardButton("👎", callback_data=f"f:{qid}:-1")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def cmd_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = " ".join(context.args or [])
+    if not text.strip():
+        await update.effective_message.reply_text(messages.ASK_USAGE)
+        return
+    await answer_question(update, context, text)
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer_question(update, context, update.effective_message.text or "")
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer in a group only when addressed: a mention of the bot, or a reply to one of its messages."""
+    message = update.effective_message
+    username = (context.bot.username or "").lower()
+    mentioned = any(
+        entity.type == MessageEntityType.MENTION and text.lower() == f"@{username}"
+        for entity, text in message.parse_entities([MessageEntityType.MENTION]).items()
+    )
+    replied = bool(message.reply_to_message and message.reply_to_message.from_user
+                   and message.reply_to_message.from_user.id == context.bot.id)
+    if not (mentioned or replied):
+        return
+    text = message.text or ""
+    if username:
+        text = _strip_mention(text, username)
+    await answer_question(update, context, text)
+
+
+def _strip_mention(text: str, username: str) -> str:
+    lowered = text.lower()
+    mention = f"@{username}"
+    while mention in lowered:
+        i = lowered.index(mention)
+        text, lowered = text[:i] + text[i + len(mention):], lowered[:i] + lowered[i + len(mention):]
+    return text.strip()
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(messages.TEXT_ONLY)
+
+
+async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    docs = await asyncio.to_thread(_assistant(context).documents)
+    for part in render.telegram_messages(messages.help_text(docs)):
+        await update.effective_message.reply_html(part)
+
+
+async def cmd_docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    docs = await asyncio.to_thread(_assistant(context).documents)
+    for part in render.telegram_messages(messages.document_list(docs)):
+        await update.effective_message.reply_html(part)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    kind, _, rest = (query.data or "").partition(":")
+    if kind == "f":
+        qid, _, value = rest.partition(":")
+        await asyncio.to_thread(_assistant(context).feedback, int(qid), CHANNEL, _user_id(update), int(value))
+        await query.answer(messages.THANKS_FEEDBACK)
+        return
+    if kind == "u":
+        await _on_upload_button(update, context, rest)
+        return
+    await query.answer()
+    answer = await _answer_for(context, int(rest))
+    if answer is None:
+        await query.message.reply_text(messages.ASK_AGAIN)
+        return
+    if kind == "a":
+        found = await asyncio.to_thread(_assistant(context).article_text, answer, 0)
+        text = render.article_text(*found) if found else messages.ASK_AGAIN
+    else:
+        text = messages.related(answer)
+    for part in render.telegram_messages(text):
+        await query.message.reply_html(part)
+
+
+async def _answer_for(context: ContextTypes.DEFAULT_TYPE, question_id: int) -> Answer | None:
+    """The answer a button belongs to: from memory, else asked again (another worker, or a restart)."""
+    answers: dict[int, Answer] = context.application.bot_data["answers"]
+    if question_id in answers:
+        return answers[question_id]
+    assistant = _assistant(context)
+    text = await asyncio.to_thread(assistant.store.question_text, question_id)
+    if not text:
+        return None
+    from bot.answer import Answerer
+
+    answer = await asyncio.to_thread(lambda: Answerer(assistant.library.index).ask(text))
+    answers[question_id] = answer
+    return answer
+
+
+# ---------------------------------------------------------------- admins
+
+
+def _admin(channel: str, handler):
+    """Wrap an admin command: non-admins get a clear refusal, and the attempt is recorded."""
+
+    async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assistant = _assistant(context)
+        user_id = _user_id(update)
+        if not await asyncio.to_thread(assistant.is_admin, channel, user_id):
+            command = (update.effective_message.text or "").split(" ")[0]
+            await asyncio.to_thread(assistant.audit, channel, user_id, command.lstrip("/"), "", "error: không có quyền")
+            await update.effective_message.reply_text(messages.ADMINS_ONLY)
+            return
+        await handler(update, context)
+
+    return wrapped
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assistant = _assistant(context)
+    message = update.effective_message
+    user_id = _user_id(update)
+    if not await asyncio.to_thread(assistant.is_admin, CHANNEL, user_id):
+        await asyncio.to_thread(assistant.audit, CHANNEL, user_id, "upload", message.document.file_name or "",
+                                "error: không có quyền")
+        await message.reply_text(messages.UPLOAD_ADMINS_ONLY)
+        return
+    document = message.document
+    limit = assistant.settings.max_upload_mb * 1024 * 1024
+    if document.file_size and document.file_size > limit:
+        await message.reply_text(messages.upload_too_big(document.file_size, limit))
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    try:
+        pending = await asyncio.to_thread(assistant.receive_upload, CHANNEL, user_id, document.file_name or "", data)
+    except UploadError as exc:
+        await message.reply_text(f"{exc}\n{messages.NOTHING_CHANGED}")
+        return
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton("✅ Thêm vào cơ sở tri thức", callback_data=f"u:ok:{pending.token}"),
+        InlineKeyboardButton("✖️ Hủy", callback_data=f"u:no:{pending.token}"),
+    ]])
+    parts = render.telegram_messages(f"Xem trước văn bản vừa tải lên:\n\n{pending.preview()}")
+    for i, part in enumerate(parts):
+        await message.reply_html(part, reply_markup=buttons if i == len(parts) - 1 else None)
+
+
+async def _on_upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str) -> None:
+    query = update.callback_query
+    assistant = _assistant(context)
+    user_id = _user_id(update)
+    if not await asyncio.to_thread(assistant.is_admin, CHANNEL, user_id):
+        await query.answer(messages.ADMINS_ONLY, show_alert=True)
+        return
+    await query.answer()
+    action, _, token = rest.partition(":")
+    if action == "no":
+        await asyncio.to_thread(assistant.cancel_upload, CHANNEL, user_id, token)
+        await _edit(query.message, "Đã hủy, cơ sở tri thức không thay đổi.")
+        return
+    await _edit(query.message, "Đang thêm văn bản và cập nhật chỉ mục…")
+    try:
+        doc = await asyncio.to_thread(assistant.confirm_upload, CHANNEL, user_id, token)
+    except UploadError as exc:
+        await _edit(query.message, str(exc))
+        return
+    except Exception as exc:
+        log.exception("adding an uploaded document failed")
+        await _edit(query.message, f"Không thêm được văn bản: {exc}. {messages.NOTHING_CHANGED}")
+        return
+    await _edit(query.message, f"Đã thêm {doc.display_name} vào cơ sở tri thức; câu trả lời dùng văn bản này ngay.")
+
+
+async def cmd_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Rebuild in the background; one message shows the progress; questions keep being answered."""
+    assistant = _assistant(context)
+    status = await update.effective_message.reply_text("Bắt đầu xây lại chỉ mục; câu hỏi vẫn được trả lời "
+                                                       "bằng chỉ mục cũ cho tới khi xong.")
+    loop = asyncio.get_running_loop()
+    latest: list[str] = []
+
+    def report(line: str) -> None:  # called from the worker thread
+        latest.append(line)
+        loop.call_soon_threadsafe(lambda: context.application.create_task(_edit(status, line)))
+
+    async def run() -> None:
+        try:
+            count = await asyncio.to_thread(assistant.reindex, CHANNEL, _user_id(update), report)
+        except ReindexRunning:
+            await _edit(status, "Đang có một lần xây lại chỉ mục khác; hãy đợi lần đó xong.")
+        except Exception as exc:
+            log.exception("reindex failed")
+            await _edit(status, f"Xây lại chỉ mục thất bại: {exc}. Chỉ mục cũ vẫn đang phục vụ.")
+        else:
+            await _edit(status, f"Đã xây xong chỉ mục mới ({count} đoạn) và đưa vào phục vụ.")
+
+    context.application.create_task(run(), update=update)
+
+
+async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    stats = await asyncio.to_thread(_assistant(context).stats, 7)
+    for part in render.telegram_messages(messages.stats_text(stats)):
+        await update.effective_message.reply_html(part)
+
+
+async def cmd_supersede(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    args = context.args or []
+    if not args:
+        await update.effective_message.reply_text(messages.SUPERSEDE_USAGE)
+        return
+    doc_id, by = args[0], " ".join(args[1:])
+    try:
+        doc = await asyncio.to_thread(_assistant(context).mark_superseded, CHANNEL, _user_id(update), doc_id, by)
+    except KeyError:
+        await update.effective_message.reply_text(messages.unknown_document(doc_id))
+        return
+    await update.effective_message.reply_text(
+        f"Đã ghi nhận {doc.display_name} hết hiệu lực" + (f", thay thế bởi {by}." if by else ".")
+    )
+
+
+async def cmd_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    args = context.args or []
+    if not args:
+        await update.effective_message.reply_text(messages.REMOVE_USAGE)
+        return
+    removed = await asyncio.to_thread(_assistant(context).remove_document, CHANNEL, _user_id(update), args[0])
+    await update.effective_message.reply_text(
+        f"Đã xóa {args[0]} khỏi cơ sở tri thức và chỉ mục." if removed else messages.unknown_document(args[0])
+    )
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+async def _edit(message: Message, text: str) -> None:
+    try:
+        await message.edit_text(text)
+    except BadRequest as exc:  # "message is not modified" when progress repeats itself
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log (never the token: it lives only in URLs, which are not logged) and apologise to the user."""
+    log.error("handler failed: %s", context.error, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id, messages.APOLOGY)
+        except Exception:  # the apology itself failing must not loop back into this handler
+            log.exception("could not send the apology")
+
+
+def is_group(update: Update) -> bool:
+    return bool(update.effective_chat and update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP))
+
+
+def run_polling(settings: Settings, assistant: Assistant) -> None:
+    app = build_application(settings, assistant)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+__all__ = ["build_application", "run_polling", "ParseMode"]
