@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--k", type=int, default=10)
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(handler=cmd_eval)
+
+    srv = sub.add_parser("serve", help="chạy bot: telegram (long polling), zalo (getUpdates) hoặc webhook (ASGI)")
+    srv.add_argument("mode", choices=["telegram", "zalo", "webhook"])
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8080)
+    srv.set_defaults(handler=cmd_serve)
     return p
 
 
@@ -158,4 +164,43 @@ def cmd_eval(library: Library, args: argparse.Namespace) -> int:
         print(json.dumps({**result.summary(), "per_question": result.per_question}, ensure_ascii=False, indent=2))
     else:
         print(format_table(result))
+    return 0
+
+
+def cmd_serve(library: Library, args: argparse.Namespace) -> int:
+    """Start a chat channel; tokens come from the environment or .env and are never printed."""
+    import logging
+
+    from bot.assistant import Assistant
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = library.settings
+    needed = {"telegram": settings.telegram_token, "zalo": settings.zalo_token,
+              "webhook": settings.telegram_token or settings.zalo_token}
+    if not needed[args.mode]:
+        print("Lỗi: thiếu token. Đặt TELEGRAM_BOT_TOKEN và/hoặc ZALO_BOT_TOKEN trong môi trường hoặc tệp .env.",
+              file=sys.stderr)
+        return 2
+    library.ensure_index()
+    assistant = Assistant(settings, library=library)
+    if args.mode == "telegram":
+        from bot.channels import telegram
+
+        telegram.run_polling(settings, assistant)
+    elif args.mode == "zalo":
+        import asyncio
+
+        from bot.channels.zalo import ZaloBot
+        from bot.channels.zalo_api import ZaloBotApi
+
+        async def poll() -> None:
+            async with ZaloBotApi(settings.zalo_token, base_url=settings.zalo_api_url) as api:
+                await api.delete_webhook()
+                await ZaloBot(api, assistant).run_polling()
+
+        asyncio.run(poll())
+    else:
+        from bot.channels import webhook
+
+        webhook.serve(settings, assistant, args.host, args.port)
     return 0

@@ -108,15 +108,15 @@ _EVENT_KINDS: dict[str, MessageKind] = {
 }
 
 
-def verify_secret(headers: Mapping[str, str], expected: str) -> bool:
-    """Check a webhook delivery's ``X-Bot-Api-Secret-Token`` in constant time.
+def verify_secret(headers: Mapping[str, str], expected: str, header: str = SECRET_HEADER) -> bool:
+    """Check a webhook delivery's secret header (Zalo's by default, Telegram's is named) in constant time.
 
     Header names are matched case-insensitively because a plain dict, unlike Starlette's ``Headers``, will not.
     An empty ``expected`` never verifies, so a missing secret in our config cannot let every request through.
     """
     if not expected:
         return False
-    wanted = SECRET_HEADER.lower()
+    wanted = header.lower()
     got = next((value for key, value in headers.items() if key.lower() == wanted), None)
     if got is None:
         return False
