@@ -56,3 +56,38 @@ def test_index_info_and_unknown_removal(library, settings):
     proc = _run(settings, "index", "remove", "999/2099/XX")
     assert proc.returncode == 1
     assert "không có văn bản số hiệu “999/2099/XX”" in proc.stderr
+
+
+def test_index_add_a_docx_then_ask_then_remove(library, settings, tmp_path):
+    """An admin's whole round trip from the shell, on a copy of the data directory."""
+    import shutil
+    from dataclasses import replace
+
+    import docx
+
+    for name in ("knowledge_base", "index", "cache"):
+        if (settings.data_dir / name).exists():
+            shutil.copytree(settings.data_dir / name, tmp_path / name, symlinks=True)
+    own = replace(settings, data_dir=tmp_path)
+    document = docx.Document()
+    for line in ["ỦY BAN NHÂN DÂN HUYỆN THỬ NGHIỆM", "Số: 77/QĐ-UBND", "QUYẾT ĐỊNH",
+                 "Về việc ban hành Quy định giờ làm việc tại bộ phận một cửa",
+                 "Điều 1. Giờ tiếp nhận hồ sơ",
+                 "1. Bộ phận một cửa tiếp nhận hồ sơ từ 7 giờ 30 đến 11 giờ 30 các ngày thứ Bảy.",
+                 "2. Công chức trực thứ Bảy được nghỉ bù vào ngày thứ Hai tuần kế tiếp."]:
+        document.add_paragraph(line)
+    path = tmp_path / "qd-77.docx"
+    document.save(path)
+
+    added = _run(own, "index", "add", str(path))
+    assert added.returncode == 0, added.stderr
+    assert "77/QĐ-UBND" in added.stdout and "1 điều, 2 khoản" in added.stdout
+    assert any((tmp_path / "knowledge_base").glob("77-*.md"))
+    answer = json.loads(_run(own, "ask", "--json", "Bộ phận một cửa có tiếp nhận hồ sơ ngày thứ Bảy không?").stdout)
+    assert answer["citations"][0]["doc"] == "77/QĐ-UBND"
+    assert answer["citations"][0]["label"] == "khoản 1 Điều 1 Quyết định số 77/QĐ-UBND"
+
+    removed = _run(own, "index", "remove", "77/QĐ-UBND")
+    assert removed.returncode == 0, removed.stderr
+    again = json.loads(_run(own, "ask", "--json", "Bộ phận một cửa có tiếp nhận hồ sơ ngày thứ Bảy không?").stdout)
+    assert all(c["doc"] != "77/QĐ-UBND" for c in again["citations"])
