@@ -1,0 +1,356 @@
+"""The Zalo bot: thin handlers over `Assistant`, fed by long polling or by the webhook endpoint.
+
+Zalo has no buttons and no command entities, so everything is plain text: an answer ends with
+numbered follow-ups ("Gõ 1 …"), and a bare "1".."4" refers to the last answer in that chat.
+Commands are recognised by their leading "/". Every reply is cut into messages of at most 2000
+characters (`bot.render.zalo_messages`); wordings shared with Telegram come from `bot.messages`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from bot import messages, render
+from bot.answer import EMPTY_QUESTION, Answer, Citation
+from bot.assistant import Assistant, ReindexRunning
+from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate
+from bot.storage.store import MAX_STATS_DAYS
+from knowledge_base.model import Document
+
+CHANNEL = "zalo"
+POLL_TIMEOUT = 30
+MAX_BACKOFF = 30.0
+REMEMBERED_CHATS = 1000
+STATS_DAYS = 7
+
+log = logging.getLogger(__name__)
+
+FOLLOW_UP_ARTICLE, FOLLOW_UP_RELATED, FOLLOW_UP_USEFUL, FOLLOW_UP_WRONG = "1", "2", "3", "4"
+FEEDBACK_WRONG = (
+    "Cảm ơn bạn đã góp ý! Bạn có thể hỏi lại cụ thể hơn: nêu rõ đối tượng (cán bộ, công chức hay viên chức) "
+    "và tình huống, hoặc dùng từ ngữ của văn bản như “quà tặng”, “kỷ luật”, “những việc không được làm”."
+)
+NO_ARTICLE = "Câu trả lời này không kèm toàn văn một điều cụ thể; bạn hãy xem trích dẫn trong câu trả lời."
+NOTHING_TO_FOLLOW = (
+    "Các số 1–4 dùng để xem tiếp câu trả lời gần nhất có trích dẫn, nhưng hiện chưa có câu trả lời nào như vậy. "
+    f"Bạn hãy gõ câu hỏi, ví dụ: “{messages.EXAMPLES[0]}”"
+)
+UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Gõ /help để xem hướng dẫn, hoặc gõ thẳng câu hỏi của bạn."
+REINDEX_STARTED = "Đang xây lại chỉ mục… Trong lúc chờ, câu hỏi vẫn được trả lời bằng chỉ mục cũ."
+UPLOAD_ELSEWHERE = (
+    "Zalo không cho bot tải tệp về, nên chưa thêm văn bản qua Zalo được. Hãy gửi tệp (.docx, .pdf, .txt…) "
+    "cho bot Telegram, hoặc trên máy chủ chạy: conduct-bot index add <tệp>."
+)
+HELP_FOLLOW_UPS = [
+    "Sau mỗi câu trả lời, bạn có thể gõ:",
+    "• 1 — xem toàn văn điều luật được trích",
+    "• 2 — xem các quy định liên quan",
+    "• 3 — câu trả lời hữu ích, 4 — câu trả lời chưa đúng",
+]
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def article_name(citation: Citation) -> str:
+    """Label from "Điều" on ("điểm a khoản 2 Điều 13 Luật …" → "Điều 13 Luật …"): "Gõ 1" shows the whole article."""
+    found = re.search(r"\bĐiều\s", citation.label)
+    if found:
+        return citation.label[found.start() :]
+    return f"Điều {citation.article}" if citation.article else citation.label
+
+
+def follow_ups(answer: Answer) -> list[str]:
+    """The numbered choices under an answer; a refusal gets none (there is nothing to open or rate)."""
+    if answer.refused or not answer.citations:
+        return []
+    lines = []
+    if answer.citations[0].article:
+        lines.append(f"Gõ {FOLLOW_UP_ARTICLE} để xem toàn văn {article_name(answer.citations[0])}")
+    if len(answer.citations) > 1:
+        lines.append(f"Gõ {FOLLOW_UP_RELATED} để xem các quy định liên quan")
+    lines.append(f"Gõ {FOLLOW_UP_USEFUL} nếu câu trả lời hữu ích, gõ {FOLLOW_UP_WRONG} nếu chưa đúng")
+    return lines
+
+
+def help_text(docs: list[Document]) -> str:
+    """The shared help, plus the numbers that stand in for Telegram's buttons."""
+    return messages.help_text(docs) + "\n\n" + "\n".join(HELP_FOLLOW_UPS)
+
+
+def is_help(text: str) -> bool:
+    return text.strip().lower().rstrip("!?.") in ("/start", "/help", "/trogiup", "trợ giúp", "tro giup", "help")
+
+
+# ---------------------------------------------------------------- the bot
+
+
+class ZaloBot:
+    """One bot account. `handle` is safe to call concurrently (webhook) or one update at a time (polling)."""
+
+    def __init__(self, api: ZaloBotApi, assistant: Assistant) -> None:
+        self.api = api
+        self.assistant = assistant
+        # chat id → (question id, answer): what a bare "1".."4" refers to. Bounded: old chats ask again.
+        self._last: OrderedDict[str, tuple[int, Answer]] = OrderedDict()
+        self._background: set[asyncio.Task] = set()  # /reindex runs here, so polling is never blocked
+        self._commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
+            "/hoi": self._cmd_ask,
+            "/docs": self._cmd_docs,
+        }
+        self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
+            "/reindex": self._cmd_reindex,
+            "/stats": self._cmd_stats,
+            "/het_hieu_luc": self._cmd_supersede,
+            "/xoa": self._cmd_remove,
+            "/them": self._cmd_upload,
+            "/upload": self._cmd_upload,
+        }
+
+    # ------------------------------------------------------------ entry points
+
+    async def handle(self, update: ZaloUpdate) -> None:
+        """Answer one update. Never raises: a failure is logged and the user gets an apology."""
+        message = update.message
+        if message is None or message.is_bot or not message.chat_id:
+            return
+        try:
+            await self._dispatch(message)
+        except Exception:
+            # Our client's errors are redacted, so the traceback carries no token; the text is not logged.
+            log.exception("Zalo update %s in chat %s failed", update.event_name or "?", message.chat_id)
+            await self.send(message.chat_id, messages.APOLOGY)
+
+    async def run_polling(self, stop: asyncio.Event | None = None) -> None:
+        """Long-poll until `stop` is set; network trouble backs off (1 s, 2 s, … 30 s) instead of dying."""
+        stop = stop or asyncio.Event()
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                updates = await _unless_stopped(self.api.get_updates(timeout=POLL_TIMEOUT), stop)
+            except Exception as exc:
+                delay = getattr(exc, "retry_after", backoff)
+                if isinstance(exc, ZaloApiError) and _transient(exc):
+                    log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
+                else:  # a 4xx (bad token, webhook still set) or a bug: worth a traceback, still no reason to die
+                    log.error("Zalo getUpdates failed; retrying in %.0f s", delay, exc_info=True)
+                await _sleep_unless_stopped(delay, stop)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            backoff = 1.0
+            for update in updates or []:
+                await self.handle(update)
+
+    async def wait_background(self) -> None:
+        """Let a running /reindex report back before shutting down (polling does not wait for it)."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    # ------------------------------------------------------------ routing
+
+    async def _dispatch(self, message: ZaloMessage) -> None:
+        if message.kind != "text" or message.text is None:
+            await self._on_not_text(message)
+            return
+        text = message.text.strip()
+        if is_help(text):
+            await self._cmd_help(message, "")
+        elif text.startswith("/"):
+            await self._on_command(message, text)
+        elif text in (FOLLOW_UP_ARTICLE, FOLLOW_UP_RELATED, FOLLOW_UP_USEFUL, FOLLOW_UP_WRONG):
+            await self._on_follow_up(message, text)
+        else:
+            await self.answer_question(message, text)
+
+    async def _on_command(self, message: ZaloMessage, text: str) -> None:
+        name, _, args = text.partition(" ")
+        name = name.lower()
+        args = args.strip()
+        if name in self._commands:
+            await self._commands[name](message, args)
+        elif name in self._admin_commands:
+            if await self._admin_allowed(message, name):
+                await self._admin_commands[name](message, args)
+        else:
+            await self.send(message.chat_id, UNKNOWN_COMMAND)
+
+    async def _admin_allowed(self, message: ZaloMessage, command: str) -> bool:
+        """Admins pass; anyone else is told so, and the attempt goes into the audit log."""
+        if await asyncio.to_thread(self.assistant.is_admin, CHANNEL, message.user_id):
+            return True
+        await asyncio.to_thread(
+            self.assistant.audit, CHANNEL, message.user_id, command.lstrip("/"), "", "error: không có quyền"
+        )
+        await self.send(message.chat_id, messages.ADMINS_ONLY)
+        return False
+
+    async def _on_not_text(self, message: ZaloMessage) -> None:
+        """Stickers, images, files: we read only text. An admin sending a file learns where uploads go."""
+        text = messages.TEXT_ONLY
+        if message.kind == "other" and await asyncio.to_thread(self.assistant.is_admin, CHANNEL, message.user_id):
+            text = UPLOAD_ELSEWHERE
+        await self.send(message.chat_id, text)
+
+    # ------------------------------------------------------------ questions
+
+    async def answer_question(self, message: ZaloMessage, text: str) -> None:
+        if not text:
+            await self.send(message.chat_id, EMPTY_QUESTION)
+            return
+        if not self.assistant.limiter.allow(CHANNEL, message.user_id):
+            await self.send(message.chat_id, messages.SLOW_DOWN)
+            return
+        with contextlib.suppress(ZaloApiError):  # "typing…" is a nicety; the answer matters
+            await self.api.send_chat_action(message.chat_id, "typing")
+        asked = await asyncio.to_thread(
+            self.assistant.ask, CHANNEL, message.user_id, message.chat_id, text, message.display_name or None
+        )
+        choices = follow_ups(asked.answer)
+        self._remember(message.chat_id, asked.question_id, asked.answer if choices else None)
+        await self.send(message.chat_id, *render.zalo_messages(asked.answer.answer, choices))
+
+    def _remember(self, chat_id: str, question_id: int, answer: Answer | None) -> None:
+        """Keep the answer a "1".."4" would refer to; after a refusal the numbers refer to nothing."""
+        self._last.pop(chat_id, None)
+        if answer is None:
+            return
+        self._last[chat_id] = (question_id, answer)
+        while len(self._last) > REMEMBERED_CHATS:
+            self._last.popitem(last=False)
+
+    async def _on_follow_up(self, message: ZaloMessage, choice: str) -> None:
+        """A bare number with no answer to refer to is not a question: asking it would only be refused."""
+        if message.chat_id not in self._last:
+            await self.send(message.chat_id, NOTHING_TO_FOLLOW)
+            return
+        question_id, answer = self._last[message.chat_id]
+        if choice == FOLLOW_UP_ARTICLE:
+            found = await asyncio.to_thread(self.assistant.article_text, answer, 0)
+            text = render.article_text(*found) if found else NO_ARTICLE
+        elif choice == FOLLOW_UP_RELATED:
+            text = messages.related(answer, limit=3)
+        else:
+            value = 1 if choice == FOLLOW_UP_USEFUL else -1
+            await asyncio.to_thread(self.assistant.feedback, question_id, CHANNEL, message.user_id, value)
+            text = messages.THANKS_FEEDBACK if value > 0 else FEEDBACK_WRONG
+        await self.send(message.chat_id, *render.zalo_messages(text))
+
+    # ------------------------------------------------------------ commands for everyone
+
+    async def _cmd_help(self, message: ZaloMessage, args: str) -> None:
+        docs = await asyncio.to_thread(self.assistant.documents)
+        await self.send(message.chat_id, *render.zalo_messages(help_text(docs)))
+
+    async def _cmd_ask(self, message: ZaloMessage, args: str) -> None:
+        if not args:
+            await self.send(message.chat_id, messages.ASK_USAGE)
+            return
+        await self.answer_question(message, args)
+
+    async def _cmd_docs(self, message: ZaloMessage, args: str) -> None:
+        """Public, as on Telegram: the help text sends everyone here to see what is covered."""
+        docs = await asyncio.to_thread(self.assistant.documents)
+        await self.send(message.chat_id, *render.zalo_messages(messages.document_list(docs)))
+
+    # ------------------------------------------------------------ admin commands
+
+    async def _cmd_reindex(self, message: ZaloMessage, args: str) -> None:
+        """Rebuild in the background: it takes minutes, and other users keep being answered meanwhile."""
+        await self.send(message.chat_id, REINDEX_STARTED)
+        task = asyncio.create_task(self._reindex(message))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _reindex(self, message: ZaloMessage) -> None:
+        try:
+            count = await asyncio.to_thread(self.assistant.reindex, CHANNEL, message.user_id)
+        except ReindexRunning:
+            text = "Đang có một lần xây lại chỉ mục khác; hãy đợi lần đó xong."
+        except Exception as exc:
+            log.exception("reindex failed")
+            text = f"Xây lại chỉ mục thất bại: {exc}. Chỉ mục cũ vẫn đang phục vụ."
+        else:
+            text = f"Đã xây xong chỉ mục mới ({count} đoạn) và đưa vào phục vụ."
+        await self.send(message.chat_id, text)
+
+    async def _cmd_stats(self, message: ZaloMessage, args: str) -> None:
+        days = int(args) if args.isdigit() and 1 <= int(args) <= MAX_STATS_DAYS else STATS_DAYS
+        stats = await asyncio.to_thread(self.assistant.stats, days)
+        await self.send(message.chat_id, *render.zalo_messages(messages.stats_text(stats)))
+
+    async def _cmd_supersede(self, message: ZaloMessage, args: str) -> None:
+        doc_id, _, by = args.partition(" ")
+        if not doc_id:
+            await self.send(message.chat_id, messages.SUPERSEDE_USAGE)
+            return
+        by = by.strip()
+        try:
+            doc = await asyncio.to_thread(self.assistant.mark_superseded, CHANNEL, message.user_id, doc_id, by)
+        except KeyError:
+            await self.send(message.chat_id, messages.unknown_document(doc_id))
+            return
+        await self.send(
+            message.chat_id, f"Đã ghi nhận {doc.display_name} hết hiệu lực" + (f", thay thế bởi {by}." if by else ".")
+        )
+
+    async def _cmd_remove(self, message: ZaloMessage, args: str) -> None:
+        doc_id = args.split()[0] if args else ""
+        if not doc_id:
+            await self.send(message.chat_id, messages.REMOVE_USAGE)
+            return
+        removed = await asyncio.to_thread(self.assistant.remove_document, CHANNEL, message.user_id, doc_id)
+        await self.send(
+            message.chat_id,
+            f"Đã xóa {doc_id} khỏi cơ sở tri thức và chỉ mục." if removed else messages.unknown_document(doc_id),
+        )
+
+    async def _cmd_upload(self, message: ZaloMessage, args: str) -> None:
+        await self.send(message.chat_id, UPLOAD_ELSEWHERE)
+
+    # ------------------------------------------------------------ sending
+
+    async def send(self, chat_id: str, *texts: str) -> bool:
+        """Send the parts of one reply in order; False if one failed.
+
+        The client has already waited out one rate limit. If a part still fails, the rest of the reply
+        is dropped (a reply with a hole in it reads wrong), the failure is logged and the bot carries on.
+        """
+        for text in texts:
+            try:
+                await self.api.send_message(chat_id, text)
+            except (ZaloApiError, ValueError) as exc:
+                log.warning("Zalo sendMessage to chat %s failed: %s", chat_id, exc)
+                return False
+        return True
+
+
+# ---------------------------------------------------------------- polling helpers
+
+
+def _transient(exc: ZaloApiError) -> bool:
+    return isinstance(exc, ZaloNetworkError) or (exc.error_code or 0) >= 500 or exc.error_code == 429
+
+
+async def _unless_stopped(call: Awaitable[list[ZaloUpdate]], stop: asyncio.Event) -> list[ZaloUpdate]:
+    """Await a long poll, but give up on it at once when `stop` is set (shutdown must not wait 30 s)."""
+    poll = asyncio.ensure_future(call)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({poll, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not poll.done():
+            poll.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poll
+    return poll.result() if not poll.cancelled() else []
+
+
+async def _sleep_unless_stopped(seconds: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=max(seconds, 0.0))
