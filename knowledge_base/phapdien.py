@@ -19,18 +19,21 @@ from pathlib import Path
 
 from knowledge_base.model import Document, Kind, Node
 
+# An official number as the notes write it, typos included: "58/2010/QH12", "50/2022/NĐ_CP",
+# "05/2018/TT- BGTVT", "01/2015 /TT-UBDT" (`_clean_number` repairs them).
+_NUMBER = r"\S+(?: /\S+|(?<=-) \S+)?"
 # The first note of each source document names it in full:
 # "Điều 1 Luật số 58/2010/QH12 Viên chức ngày 15/11/2010 của Quốc hội, có hiệu lực thi hành kể từ ngày 01/01/2012"
 _FULL_NOTE = re.compile(
     r"^Điều \w+ (?P<type>Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết liên tịch|"
-    r"Nghị quyết|Pháp lệnh|Chỉ thị) số (?P<number>\S+(?: /\S+|(?<=-) \S+)?)(?P<title>.*?) ngày (?P<issued>\d\d/\d\d/\d{4}) "
+    rf"Nghị quyết|Pháp lệnh|Chỉ thị) số (?P<number>{_NUMBER})(?P<title>.*?) ngày (?P<issued>\d\d/\d\d/\d{{4}}) "
     r"của (?P<issuer>.+?), có hiệu lực thi hành kể từ ngày (?P<effective>\d\d/\d\d/\d{4})"
 )
 # Pháp điển pages link the forms attached to an article by their file names ("Mau so 01 - TCD.
 # Thong bao tu choi tiep cong dan.docx"). They are links, not provisions: quoting one as law would
 # be wrong, and their unaccented words pull queries typed without diacritics towards them.
 _ATTACHMENT_FILE = re.compile(r"\.(?:docx?|xlsx?|pdf|rar|zip)\s*$", re.IGNORECASE)
-_NOTE_NUMBER = re.compile(r"^Điều \w+ \S+(?: \S+)*? số (\S+(?: /\S+|(?<=-) \S+)?)")
+_NOTE_NUMBER = re.compile(rf"^Điều \w+ \S+(?: \S+)*? số ({_NUMBER})")
 _SHORT_TITLES = {
     # How Vietnamese lawyers name these laws in a citation; the notes give only "Luật số …".
     "58/2010/QH12": "Luật Viên chức",
@@ -72,7 +75,7 @@ def read_articles(path: Path) -> list[PhapDienArticle]:
 
 
 def _clean_number(raw: str) -> str:
-    """The official number as lawyers write it; the pháp điển notes have typos such as "50/2022/NĐ_CP" or "05/2018/TT- BGTVT"."""
+    """The official number as lawyers write it, whatever typo the pháp điển note has (see `_NUMBER`)."""
     return raw.replace(" /", "/").replace("- ", "-").replace("_", "-").rstrip(",.;")
 
 
