@@ -135,7 +135,7 @@ def _overlaps(a: Chunk, b: Chunk) -> bool:
 def compose(chosen: list[Hit], whole_article: str = "") -> str:
     best = chosen[0].chunk
     quote = whole_article or best.text
-    lines = [f"“{_clip(quote, QUOTE_CHARS)}”", f"Nguồn: {best.label} ({status_text(best)})"]
+    lines = [f"“{clip(quote, QUOTE_CHARS)}”", f"Nguồn: {best.label} ({status_text(best)})"]
     warning = status_warning(best)
     if warning:
         lines.append(warning)
@@ -146,7 +146,7 @@ def compose(chosen: list[Hit], whole_article: str = "") -> str:
         for hit in related:
             c = hit.chunk
             flag = "" if c.status == Status.IN_FORCE.value else f" ({status_text(c)})"
-            lines.append(f"• {c.label}{flag}: “{_clip(c.text, RELATED_QUOTE_CHARS)}”")
+            lines.append(f"• {c.label}{flag}: “{clip(c.text, RELATED_QUOTE_CHARS)}”")
     return "\n".join(lines)
 
 
@@ -167,7 +167,7 @@ def status_warning(chunk: Chunk) -> str:
     return ""
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     """Shorten at a line or word boundary; the ellipsis shows the quote continues in the source."""
     text = text.strip()
     if len(text) <= limit:

@@ -75,6 +75,12 @@ class Assistant:
         )
         return Asked(answer, question_id)
 
+    def answer_again(self, question_id: int) -> Answer | None:
+        """A recorded question answered anew: a follow-up button that reaches another worker, or
+        arrives after a restart, needs its answer; None when the words were not logged."""
+        text = self.store.question_text(question_id)
+        return Answerer(self.library.index).ask(text) if text else None
+
     def article_text(self, answer: Answer, position: int = 0) -> tuple[str, str] | None:
         """(heading with citation, full text) of the article a cited provision belongs to."""
         if position >= len(answer.hits) or answer.refused:
@@ -92,6 +98,13 @@ class Assistant:
 
     def is_admin(self, channel: str, user_id: str) -> bool:
         return self.settings.is_admin(channel, user_id) or self.store.is_admin(channel, user_id)
+
+    def allow_admin(self, channel: str, user_id: str, action: str) -> bool:
+        """Admins pass; anyone else's attempt is recorded as refused (the channel tells them so)."""
+        if self.is_admin(channel, user_id):
+            return True
+        self.audit(channel, user_id, action, "", "error: không có quyền")
+        return False
 
     def audit(self, channel: str, user_id: str, action: str, detail: str, result: str = "ok") -> None:
         self.store.audit(channel, user_id, action, detail, result)

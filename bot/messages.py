@@ -5,7 +5,7 @@ Plain text; each channel escapes or formats it (`bot.render`).
 
 from __future__ import annotations
 
-from bot.answer import Answer
+from bot.answer import Answer, clip
 from bot.storage import Stats
 from knowledge_base.model import Document, Status
 
@@ -69,8 +69,7 @@ def related(answer: Answer, limit: int = 4) -> str:
         return "Không có quy định liên quan nào khác cho câu hỏi này."
     lines = ["Quy định liên quan:"]
     for c in others:
-        text = c.text if len(c.text) <= 300 else c.text[:300].rsplit(" ", 1)[0] + " …"
-        lines += ["", f"Nguồn: {c.label} ({Status(c.status).label})", f"“{text}”"]
+        lines += ["", f"Nguồn: {c.label} ({Status(c.status).label})", f"“{clip(c.text, 300)}”"]
     return "\n".join(lines)
 
 
@@ -86,6 +85,25 @@ def stats_text(stats: Stats) -> str:
         lines += ["", "Câu hỏi chưa trả lời được gần đây (gợi ý văn bản cần bổ sung):"]
         lines += [f"• {at.strftime('%d/%m %H:%M')} — {text}" for at, text in stats.unanswered]
     return "\n".join(lines)
+
+
+REINDEX_RUNNING = "Đang có một lần xây lại chỉ mục khác; hãy đợi lần đó xong."
+
+
+def reindex_failed(exc: Exception) -> str:
+    return f"Xây lại chỉ mục thất bại: {exc}. Chỉ mục cũ vẫn đang phục vụ."
+
+
+def reindex_done(chunks: int) -> str:
+    return f"Đã xây xong chỉ mục mới ({chunks} đoạn) và đưa vào phục vụ."
+
+
+def superseded(doc: Document, by: str) -> str:
+    return f"Đã ghi nhận {doc.display_name} hết hiệu lực" + (f", thay thế bởi {by}." if by else ".")
+
+
+def removed(doc_id: str) -> str:
+    return f"Đã xóa {doc_id} khỏi cơ sở tri thức và chỉ mục."
 
 
 def upload_too_big(size: int, limit: int) -> str:

@@ -12,8 +12,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from bot.answer import clip
 from knowledge_base import store
-from knowledge_base.model import Document, Kind, Node
+from knowledge_base.model import Document, Kind
 from knowledge_base.parsers import SUPPORTED_EXTENSIONS, ParseError, parse_bytes
 
 
@@ -40,9 +41,10 @@ class PendingUpload:
             f"Ngày ban hành: {_date(doc.issued)}; ngày hiệu lực: {_date(doc.effective)}",
             f"Tìm thấy: {counts.get('dieu', 0)} điều, {counts.get('khoan', 0)} khoản, {counts.get('diem', 0)} điểm",
         ]
-        first = _first_article(doc.body)
+        first = next((node for node in doc.walk() if node.kind is Kind.ARTICLE), None)
         if first is not None:
-            lines += ["", f"Điều đầu tiên — Điều {first.number}. {first.title}".rstrip(". "), _clip(_text(first), 600)]
+            lines += ["", f"Điều đầu tiên — Điều {first.number}. {first.title}".rstrip(". "),
+                      clip(first.full_text(), 600)]
         return "\n".join(lines)
 
 
@@ -89,29 +91,6 @@ class Uploads:
     def discard(self, token: str) -> None:
         for suffix in (".md", ".json"):
             (self.directory / f"{token}{suffix}").unlink(missing_ok=True)
-
-
-def _first_article(nodes: list[Node]) -> Node | None:
-    for node in nodes:
-        if node.kind is Kind.ARTICLE:
-            return node
-        found = _first_article(node.children)
-        if found is not None:
-            return found
-    return None
-
-
-def _text(node: Node) -> str:
-    parts = [node.text] if node.text else []
-    for child in node.children:
-        label = f"{child.number}. " if child.kind is Kind.CLAUSE and child.number else (
-            f"{child.number}) " if child.kind is Kind.POINT and child.number else "")
-        parts.append(label + _text(child))
-    return "\n".join(p for p in parts if p)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _date(value) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from functools import partial
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.constants import ChatAction, MessageEntityType
 from telegram.error import BadRequest
 from telegram.ext import (
     AIORateLimiter,
@@ -158,17 +159,8 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     text = message.text or ""
     if username:
-        text = _strip_mention(text, username)
+        text = re.sub(re.escape(f"@{username}"), "", text, flags=re.IGNORECASE).strip()
     await answer_question(update, context, text)
-
-
-def _strip_mention(text: str, username: str) -> str:
-    lowered = text.lower()
-    mention = f"@{username}"
-    while mention in lowered:
-        i = lowered.index(mention)
-        text, lowered = text[:i] + text[i + len(mention):], lowered[:i] + lowered[i + len(mention):]
-    return text.strip()
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,17 +210,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _answer_for(context: ContextTypes.DEFAULT_TYPE, question_id: int) -> Answer | None:
     """The answer a button belongs to: from memory, else asked again (another worker, or a restart)."""
     answers: dict[int, Answer] = context.application.bot_data["answers"]
-    if question_id in answers:
-        return answers[question_id]
-    assistant = _assistant(context)
-    text = await asyncio.to_thread(assistant.store.question_text, question_id)
-    if not text:
-        return None
-    from bot.answer import Answerer
-
-    answer = await asyncio.to_thread(lambda: Answerer(assistant.library.index).ask(text))
-    answers[question_id] = answer
-    return answer
+    if question_id not in answers:
+        answer = await asyncio.to_thread(_assistant(context).answer_again, question_id)
+        if answer is None:
+            return None
+        answers[question_id] = answer
+    return answers[question_id]
 
 
 # ---------------------------------------------------------------- admins
@@ -238,11 +225,8 @@ def _admin(channel: str, handler):
     """Wrap an admin command: non-admins get a clear refusal, and the attempt is recorded."""
 
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assistant = _assistant(context)
-        user_id = _user_id(update)
-        if not await asyncio.to_thread(assistant.is_admin, channel, user_id):
-            command = (update.effective_message.text or "").split(" ")[0]
-            await asyncio.to_thread(assistant.audit, channel, user_id, command.lstrip("/"), "", "error: không có quyền")
+        command = (update.effective_message.text or "").split(" ")[0].lstrip("/")
+        if not await asyncio.to_thread(_assistant(context).allow_admin, channel, _user_id(update), command):
             await update.effective_message.reply_text(messages.ADMINS_ONLY)
             return
         await handler(update, context)
@@ -254,9 +238,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assistant = _assistant(context)
     message = update.effective_message
     user_id = _user_id(update)
-    if not await asyncio.to_thread(assistant.is_admin, CHANNEL, user_id):
-        await asyncio.to_thread(assistant.audit, CHANNEL, user_id, "upload", message.document.file_name or "",
-                                "error: không có quyền")
+    if not await asyncio.to_thread(assistant.allow_admin, CHANNEL, user_id, "upload"):
         await message.reply_text(messages.UPLOAD_ADMINS_ONLY)
         return
     document = message.document
@@ -312,22 +294,20 @@ async def cmd_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     status = await update.effective_message.reply_text("Bắt đầu xây lại chỉ mục; câu hỏi vẫn được trả lời "
                                                        "bằng chỉ mục cũ cho tới khi xong.")
     loop = asyncio.get_running_loop()
-    latest: list[str] = []
 
     def report(line: str) -> None:  # called from the worker thread
-        latest.append(line)
         loop.call_soon_threadsafe(lambda: context.application.create_task(_edit(status, line)))
 
     async def run() -> None:
         try:
             count = await asyncio.to_thread(assistant.reindex, CHANNEL, _user_id(update), report)
         except ReindexRunning:
-            await _edit(status, "Đang có một lần xây lại chỉ mục khác; hãy đợi lần đó xong.")
+            await _edit(status, messages.REINDEX_RUNNING)
         except Exception as exc:
             log.exception("reindex failed")
-            await _edit(status, f"Xây lại chỉ mục thất bại: {exc}. Chỉ mục cũ vẫn đang phục vụ.")
+            await _edit(status, messages.reindex_failed(exc))
         else:
-            await _edit(status, f"Đã xây xong chỉ mục mới ({count} đoạn) và đưa vào phục vụ.")
+            await _edit(status, messages.reindex_done(count))
 
     context.application.create_task(run(), update=update)
 
@@ -349,9 +329,7 @@ async def cmd_supersede(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     except KeyError:
         await update.effective_message.reply_text(messages.unknown_document(doc_id))
         return
-    await update.effective_message.reply_text(
-        f"Đã ghi nhận {doc.display_name} hết hiệu lực" + (f", thay thế bởi {by}." if by else ".")
-    )
+    await update.effective_message.reply_text(messages.superseded(doc, by))
 
 
 async def cmd_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -361,7 +339,7 @@ async def cmd_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     removed = await asyncio.to_thread(_assistant(context).remove_document, CHANNEL, _user_id(update), args[0])
     await update.effective_message.reply_text(
-        f"Đã xóa {args[0]} khỏi cơ sở tri thức và chỉ mục." if removed else messages.unknown_document(args[0])
+        messages.removed(args[0]) if removed else messages.unknown_document(args[0])
     )
 
 
@@ -386,13 +364,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.exception("could not send the apology")
 
 
-def is_group(update: Update) -> bool:
-    return bool(update.effective_chat and update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP))
-
-
 def run_polling(settings: Settings, assistant: Assistant) -> None:
     app = build_application(settings, assistant)
     app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
 
-
-__all__ = ["build_application", "run_polling", "ParseMode"]

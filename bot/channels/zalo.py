@@ -181,11 +181,8 @@ class ZaloBot:
 
     async def _admin_allowed(self, message: ZaloMessage, command: str) -> bool:
         """Admins pass; anyone else is told so, and the attempt goes into the audit log."""
-        if await asyncio.to_thread(self.assistant.is_admin, CHANNEL, message.user_id):
+        if await asyncio.to_thread(self.assistant.allow_admin, CHANNEL, message.user_id, command.lstrip("/")):
             return True
-        await asyncio.to_thread(
-            self.assistant.audit, CHANNEL, message.user_id, command.lstrip("/"), "", "error: không có quyền"
-        )
         await self.send(message.chat_id, messages.ADMINS_ONLY)
         return False
 
@@ -270,12 +267,12 @@ class ZaloBot:
         try:
             count = await asyncio.to_thread(self.assistant.reindex, CHANNEL, message.user_id)
         except ReindexRunning:
-            text = "Đang có một lần xây lại chỉ mục khác; hãy đợi lần đó xong."
+            text = messages.REINDEX_RUNNING
         except Exception as exc:
             log.exception("reindex failed")
-            text = f"Xây lại chỉ mục thất bại: {exc}. Chỉ mục cũ vẫn đang phục vụ."
+            text = messages.reindex_failed(exc)
         else:
-            text = f"Đã xây xong chỉ mục mới ({count} đoạn) và đưa vào phục vụ."
+            text = messages.reindex_done(count)
         await self.send(message.chat_id, text)
 
     async def _cmd_stats(self, message: ZaloMessage, args: str) -> None:
@@ -294,9 +291,7 @@ class ZaloBot:
         except KeyError:
             await self.send(message.chat_id, messages.unknown_document(doc_id))
             return
-        await self.send(
-            message.chat_id, f"Đã ghi nhận {doc.display_name} hết hiệu lực" + (f", thay thế bởi {by}." if by else ".")
-        )
+        await self.send(message.chat_id, messages.superseded(doc, by))
 
     async def _cmd_remove(self, message: ZaloMessage, args: str) -> None:
         doc_id = args.split()[0] if args else ""
@@ -306,7 +301,7 @@ class ZaloBot:
         removed = await asyncio.to_thread(self.assistant.remove_document, CHANNEL, message.user_id, doc_id)
         await self.send(
             message.chat_id,
-            f"Đã xóa {doc_id} khỏi cơ sở tri thức và chỉ mục." if removed else messages.unknown_document(doc_id),
+            messages.removed(doc_id) if removed else messages.unknown_document(doc_id),
         )
 
     async def _cmd_upload(self, message: ZaloMessage, args: str) -> None:

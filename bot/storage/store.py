@@ -11,7 +11,6 @@ The methods are synchronous; the async bot calls them in a worker thread.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,12 +35,6 @@ _SCHEMA_LOCK = 0x636F6E64
 _READ_ONLY = "conduct_read_only"
 
 Id = str | int  # Telegram hands out integers, Zalo strings; both are stored as text.
-
-
-def default_url() -> str:
-    """A SQLite file beside the bot's other data (the same directory `Settings.data_dir` defaults to)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(base) / 'conduct-assistant' / 'conduct.sqlite3'}"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -91,9 +84,12 @@ class Stats:
 
 
 class Store:
-    def __init__(self, url: str | URL | None = None, *, log_content: bool = True) -> None:
-        """Connects and creates missing tables; `log_content=False` keeps question texts out of the database."""
-        self.url = normalize_url(url or default_url())
+    def __init__(self, url: str | URL, *, log_content: bool = True) -> None:
+        """Connects and creates missing tables; `log_content=False` keeps question texts out of the database.
+
+        The default location (a SQLite file in the data directory) is `Settings.database`'s to decide.
+        """
+        self.url = normalize_url(url)
         self.log_content = log_content
         self.engine = _make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
