@@ -67,6 +67,23 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(handler=cmd_eval)
 
+    quiz = sub.add_parser("quiz", help="ngân hàng câu hỏi kiểm tra và luyện tập").add_subparsers(metavar="THAO_TÁC")
+    gen = quiz.add_parser("generate", help="sinh câu hỏi từ kho văn bản (giữ cờ duyệt/bật của câu cũ)")
+    gen.add_argument("--bundled", action="store_true", help="sinh cho ngân hàng đóng gói (knowledge_base/quiz)")
+    gen.set_defaults(handler=cmd_quiz_generate)
+    val = quiz.add_parser("validate", help="kiểm tra ngân hàng: giới hạn Telegram và đối chiếu nguồn")
+    val.add_argument("--bundled", action="store_true", help="kiểm tra ngân hàng đóng gói")
+    val.set_defaults(handler=cmd_quiz_validate)
+    lst = quiz.add_parser("list", help="liệt kê câu hỏi")
+    lst.add_argument("--topic", help="chỉ chủ đề này (gõ không dấu cũng được)")
+    lst.add_argument("--kind", choices=("multiple_choice", "true_false", "fill_gap", "provision"))
+    lst.add_argument("--all", action="store_true", help="kể cả câu đã tắt")
+    lst.set_defaults(handler=cmd_quiz_list)
+    play = quiz.add_parser("play", help="tự luyện trong cửa sổ dòng lệnh")
+    play.add_argument("topic", nargs="*", help="chủ đề (tùy chọn), ví dụ: quà tặng")
+    play.add_argument("-n", type=int, default=5, help="số câu (mặc định 5)")
+    play.set_defaults(handler=cmd_quiz_play)
+
     srv = sub.add_parser("serve", help="chạy bot: telegram (long polling), zalo (getUpdates) hoặc webhook (ASGI)")
     srv.add_argument("mode", choices=["telegram", "zalo", "webhook"])
     srv.add_argument("--host", default="127.0.0.1")
@@ -204,3 +221,106 @@ def cmd_serve(library: Library, args: argparse.Namespace) -> int:
 
         webhook.serve(settings, assistant, args.host, args.port)
     return 0
+
+
+# ---------------------------------------------------------------- quiz
+
+
+def _quiz_paths(library: Library, bundled: bool) -> tuple[Path, list]:
+    from bot.quiz import bank
+    from knowledge_base import store
+
+    if bundled:
+        return bank.BUNDLED_DIR, store.load_all()
+    return library.quiz_dir, library.documents()
+
+
+def cmd_quiz_generate(library: Library, args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from bot.quiz import bank
+    from bot.quiz.generate import generate
+
+    directory, documents = _quiz_paths(library, args.bundled)
+    target = directory / "generated.yaml"
+    old = {q.id: q for q in bank.load_file(target)}
+    fresh = [bank.with_flags(q, old.get(q.id)) for q in generate(documents, directory / "sources.yaml")]
+    bank.save_file(fresh, target)
+    kinds = Counter(q.kind for q in fresh)
+    kept = sum(1 for q in fresh if q.id in old)
+    print(f"Đã sinh {len(fresh)} câu vào {target} ({kept} câu đã có từ trước giữ nguyên cờ duyệt/bật; "
+          f"{len(set(old) - {q.id for q in fresh})} câu cũ không còn được sinh).")
+    print("Theo loại: " + ", ".join(f"{_KIND_NAMES[k]} {n}" for k, n in kinds.most_common()))
+    return cmd_quiz_validate(library, args)
+
+
+_KIND_NAMES = {"multiple_choice": "trắc nghiệm", "true_false": "đúng/sai", "fill_gap": "điền khuyết",
+               "provision": "điều khoản nào"}
+
+
+def cmd_quiz_validate(library: Library, args: argparse.Namespace) -> int:
+    from bot.quiz import bank
+
+    directory, documents = _quiz_paths(library, args.bundled)
+    questions = [q for name in bank.BANK_FILES for q in bank.load_file(directory / name)]
+    problems = bank.validate(questions, {d.id: d for d in documents})
+    if problems:
+        print(f"Ngân hàng câu hỏi có {len(problems)} lỗi:", file=sys.stderr)
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    enabled = sum(q.enabled for q in questions)
+    reviewed = sum(q.reviewed for q in questions)
+    print(f"Hợp lệ: {len(questions)} câu ({enabled} đang bật, {reviewed} đã duyệt) trong {directory}.")
+    for topic, n in bank.Bank(questions).topics():
+        print(f"  {topic}: {n} câu")
+    return 0
+
+
+def cmd_quiz_list(library: Library, args: argparse.Namespace) -> int:
+    quiz_bank = library.quiz_bank()
+    topic = None
+    if args.topic:
+        topic = quiz_bank.match_topic(args.topic)
+        if topic is None:
+            print(f"Lỗi: không có chủ đề “{args.topic}”.", file=sys.stderr)
+            return 1
+    for q in quiz_bank.questions:
+        if (topic and q.topic != topic) or (args.kind and q.kind != args.kind) or (not q.enabled and not args.all):
+            continue
+        flags = ("" if q.enabled else " [tắt]") + (" [đã duyệt]" if q.reviewed else "")
+        print(f"{q.id}  {_KIND_NAMES[q.kind]} · {q.topic} · {q.difficulty}{flags}\n    {q.question}")
+    return 0
+
+
+def cmd_quiz_play(library: Library, args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    from bot.quiz.master import QuizError, QuizMaster
+    from bot.quiz.terminal import TerminalChannel
+    from bot.storage import Store
+
+    store = Store(library.settings.database, log_content=library.settings.log_question_text)
+    master = QuizMaster(store, library.quiz_bank)
+    channel = TerminalChannel()
+    master.add_channel(channel)
+    user = getpass.getuser()
+
+    async def play() -> int:
+        try:
+            await master.start_practice(channel.name, user, user, " ".join(args.topic), n=args.n)
+        except QuizError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        while await master.records_running(channel.name, user):
+            try:
+                reply = await asyncio.to_thread(input, "\nĐáp án: ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if not await master.answer_letter(channel.name, user, user, user, reply):
+                print("Hãy gõ một chữ cái A, B, C hoặc D (Ctrl-D để thoát).")
+        return 0
+
+    return asyncio.run(play())

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Settings
+from bot.quiz import bank
 from index import builder, storage
 from index.embedders import load_embedder
 from index.embedders.base import Embedder
@@ -33,6 +34,7 @@ class Library:
         self._index: HybridIndex | None = None
         self._index_name: str | None = None
         self._lock = threading.RLock()
+        self._quiz: tuple[tuple, bank.Bank] | None = None
 
     # ------------------------------------------------------------ model and documents
 
@@ -56,6 +58,29 @@ class Library:
             for path in store.BUNDLED_DIR.glob("*.md"):
                 shutil.copy2(path, kb / path.name)
         return kb
+
+    # ------------------------------------------------------------ quiz bank
+
+    @property
+    def quiz_dir(self) -> Path:
+        """The bank in service sits beside the documents it cites, copied from the bundled one on first use."""
+        directory = self.settings.kb_dir / "quiz"
+        if not any(directory.glob("*.yaml")):
+            directory.mkdir(parents=True, exist_ok=True)
+            for path in bank.BUNDLED_DIR.glob("*.yaml"):
+                shutil.copy2(path, directory / path.name)
+        return directory
+
+    def quiz_bank(self) -> bank.Bank:
+        """The validated bank, re-read when an admin edits a bank file or the knowledge base changes."""
+        directory = self.quiz_dir
+        stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.yaml")))
+        stamp += (storage.current_name(self.settings.index_dir),)
+        with self._lock:
+            if self._quiz is None or self._quiz[0] != stamp:
+                documents = {d.id: d for d in self.documents()}
+                self._quiz = (stamp, bank.load(directory, documents))
+            return self._quiz[1]
 
     def documents(self) -> list[Document]:
         return store.load_all(self.ensure_knowledge_base())

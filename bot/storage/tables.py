@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -157,3 +158,71 @@ class Document(Base):
     source: Mapped[str | None] = mapped_column(Text)
     removed: Mapped[bool] = mapped_column(default=False)
     removed_at: Mapped[datetime | None]
+
+
+class QuizRound(Base):
+    """A practice round (one person, private chat) or a training session (a group), with its questions.
+
+    The state a bot needs to carry on after a restart lives here, not in memory: which questions,
+    which one is current, who drives the session (`owner`, renewed in `lease_until`).
+    At most one round runs per chat: the partial unique index makes a second start fail on every backend.
+    """
+
+    __tablename__ = "quiz_rounds"
+    __table_args__ = (
+        Index("uq_quiz_rounds_running", "channel", "chat_id", unique=True,
+              sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'")),
+        CheckConstraint("kind IN ('practice', 'group')", name="ck_quiz_rounds_kind"),
+        CheckConstraint("status IN ('running', 'stopping', 'finished', 'stopped')", name="ck_quiz_rounds_status"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    started_by: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(128))
+    seconds: Mapped[int | None]
+    question_ids: Mapped[list[str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(default=-1)  # index of the question asked last
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class QuizAsk(Base):
+    """One question as posted: the options in the order shown, and when answers stop counting."""
+
+    __tablename__ = "quiz_asks"
+    __table_args__ = (UniqueConstraint("round_id", "position", name="uq_quiz_asks_position"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("quiz_rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    question_id: Mapped[str] = mapped_column(String(128))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    correct_index: Mapped[int]
+    poll_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closes_at: Mapped[datetime | None]  # None: practice, open until answered
+    accept_until: Mapped[datetime | None]
+
+
+class QuizAnswer(Base):
+    """A participant's first answer to a posted question; later ones are ignored, late ones kept but not scored."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("ask_id", "channel", "user_id", name="uq_quiz_answers_once"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("quiz_asks.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(256))
+    option_index: Mapped[int]
+    correct: Mapped[bool]
+    late: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,307 @@
+"""Runs practice rounds and group sessions for any chat channel, with all state in the database.
+
+A channel (Telegram, Zalo) only knows how to post a question, a text and the result files; the
+rules — who may start, how long a question stays open, which answers count, when leaderboards
+appear, how a session survives a restart — are here, once.
+
+Restarts: the process driving a session renews a lease on it every tick. A process that starts
+(or any worker, after the lease runs out) claims orphaned sessions and carries on from the
+question the database says is current; answers Telegram accepted while nobody was listening
+still count, because the current question's deadline is extended on resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from bot.quiz import messages
+from bot.quiz.bank import TRUE_FALSE, Bank, QuizQuestion
+from bot.quiz.picking import pick
+from bot.quiz.results import to_chart, to_csv
+from bot.storage.quiz import Ask, QuizRecords, Round, RoundBusy
+from bot.storage.store import Store
+from bot.storage.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUESTIONS, MAX_QUESTIONS = 10, 50
+DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 10, 600  # Telegram's open_period allows 5–600
+PRACTICE_SIZE = 5
+LEADERBOARD_EVERY = 5
+
+
+class QuizChannel(Protocol):
+    """What a chat channel must do for quiz mode; ids are strings, as stored."""
+
+    name: str
+    native_feedback: bool  # True: the channel shows right/wrong itself (Telegram quiz polls)
+
+    async def post_question(self, chat_id: str, question: QuizQuestion, options: list[str], correct: int,
+                            position: int, total: int, seconds: int | None) -> tuple[str | None, str | None]:
+        """Returns (poll id, message id) when the channel has them."""
+
+    async def post_text(self, chat_id: str, text: str) -> None: ...
+
+    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str) -> None: ...
+
+    async def close_question(self, chat_id: str, ask: Ask) -> None: ...
+
+
+@dataclass(frozen=True)
+class SessionArgs:
+    questions: int = DEFAULT_QUESTIONS
+    topic: str | None = None
+    seconds: int = DEFAULT_SECONDS
+
+
+class QuizError(Exception):
+    """A request that cannot be honoured; the message is for the user, in Vietnamese."""
+
+
+def parse_session_args(words: list[str], bank: Bank) -> SessionArgs:
+    """`/quiz_start [số câu] [chủ đề] [giây]`: the first number is the count, a second the seconds,
+    everything else the topic (several words allowed: "giao tiếp")."""
+    numbers = [w for w in words if w.isdigit()]
+    rest = " ".join(w for w in words if not w.isdigit())
+    if len(numbers) > 2:
+        raise QuizError(messages.SESSION_USAGE)
+    count = int(numbers[0]) if numbers else DEFAULT_QUESTIONS
+    seconds = int(numbers[1]) if len(numbers) > 1 else DEFAULT_SECONDS
+    if not 1 <= count <= MAX_QUESTIONS or not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise QuizError(messages.SESSION_USAGE)
+    topic = None
+    if rest:
+        topic = bank.match_topic(rest)
+        if topic is None:
+            raise QuizError(messages.unknown_topic(rest, bank))
+    return SessionArgs(count, topic, seconds)
+
+
+class QuizMaster:
+    def __init__(self, store: Store, bank: Callable[[], Bank], *, lease: timedelta = timedelta(seconds=20),
+                 grace: timedelta = timedelta(seconds=3), tick: float = 1.0,
+                 leaderboard_every: int = LEADERBOARD_EVERY, min_seconds: int = MIN_SECONDS) -> None:
+        self.records = QuizRecords(store)
+        self._bank = bank
+        self.channels: dict[str, QuizChannel] = {}
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease, self.grace, self.tick = lease, grace, tick
+        self.leaderboard_every = leaderboard_every
+        self.min_seconds = min_seconds
+        self._tasks: dict[int, asyncio.Task] = {}
+
+    def add_channel(self, channel: QuizChannel) -> None:
+        self.channels[channel.name] = channel
+
+    @property
+    def bank(self) -> Bank:
+        return self._bank()
+
+    async def _db(self, fn: Callable, *args, **kwargs):  # noqa: ANN202 - whatever fn returns
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    # ------------------------------------------------------------ practice
+
+    async def start_practice(self, channel: str, chat_id: str, user_id: str, topic_text: str = "",
+                             n: int = PRACTICE_SIZE) -> None:
+        bank = self.bank
+        topic = None
+        if topic_text.strip():
+            topic = bank.match_topic(topic_text)
+            if topic is None:
+                raise QuizError(messages.unknown_topic(topic_text.strip(), bank))
+        history = await self._db(self.records.history, channel, user_id)
+        chosen = pick(bank, n, topic=topic, history=history)
+        if not chosen:
+            raise QuizError(messages.EMPTY_BANK)
+        rnd = await self._db(self.records.start_round, channel, chat_id, "practice", user_id,
+                             [q.id for q in chosen], topic=topic)
+        await self.channels[channel].post_text(chat_id, messages.practice_intro(len(chosen), topic))
+        await self._post(rnd, 0, seconds=None)
+
+    async def _practice_next(self, rnd: Round, ask: Ask, chosen: int) -> None:
+        channel = self.channels[rnd.channel]
+        question = self.bank.get(ask.question_id)
+        if not channel.native_feedback and question is not None:
+            await channel.post_text(rnd.chat_id, messages.feedback(question, ask.options, chosen, ask.correct_index))
+        if ask.position + 1 < rnd.total:
+            await self._post(rnd, ask.position + 1, seconds=None)
+            return
+        await self._db(self.records.set_status, rnd.id, "finished", only_if=("running",))
+        people = await self._db(self.records.participants, rnd.id)
+        correct = people[0].correct if people else 0
+        history = await self._db(self.records.history, rnd.channel, rnd.started_by)
+        retry = sum(1 for right, _ in history.values() if not right)
+        await channel.post_text(rnd.chat_id, messages.practice_done(correct, rnd.total, retry))
+
+    # ------------------------------------------------------------ group sessions
+
+    async def start_session(self, channel: str, chat_id: str, trainer: str, words: list[str]) -> Round:
+        bank = self.bank
+        args = parse_session_args(words, bank)
+        seconds = max(args.seconds, self.min_seconds)
+        chosen = pick(bank, args.questions, topic=args.topic, rng=random.Random())
+        if not chosen:
+            raise QuizError(messages.EMPTY_BANK)
+        try:
+            rnd = await self._db(self.records.start_round, channel, chat_id, "group", trainer,
+                                 [q.id for q in chosen], topic=args.topic, seconds=seconds, owner=self.owner,
+                                 lease=self.lease)
+        except RoundBusy as exc:
+            raise QuizError(messages.BUSY) from exc
+        await self.channels[channel].post_text(chat_id, messages.session_intro(len(chosen), args.topic, seconds))
+        self._spawn(rnd.id)
+        return rnd
+
+    async def stop_session(self, channel: str, chat_id: str) -> Round:
+        rnd = await self._db(self.records.running, channel, chat_id)
+        if rnd is None or rnd.kind != "group":
+            raise QuizError(messages.NO_SESSION)
+        await self._db(self.records.set_status, rnd.id, "stopping", only_if=("running",))
+        if rnd.id not in self._tasks and await self._db(self.records.claim, rnd.id, self.owner, self.lease):
+            self._spawn(rnd.id)  # nobody drives it (its worker died): finish it here
+        return rnd
+
+    def _spawn(self, round_id: int) -> None:
+        task = asyncio.create_task(self._drive(round_id), name=f"quiz-{round_id}")
+        self._tasks[round_id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(round_id, None))
+
+    async def resume(self) -> int:
+        """Claim the sessions a crash or restart left behind and carry them on; returns how many."""
+        resumed = 0
+        for rnd in await self._db(self.records.orphaned):
+            if rnd.channel not in self.channels or rnd.id in self._tasks:
+                continue
+            if not await self._db(self.records.claim, rnd.id, self.owner, self.lease):
+                continue
+            ask = await self._db(self.records.current_ask, rnd.id)
+            if ask is not None and ask.closes_at is not None:
+                # Answers given while we were down are still in Telegram's queue: let them count.
+                await self._db(self.records.extend, ask.id, utcnow() + self.grace + timedelta(seconds=10))
+            log.info("quiz: resuming session %s in %s:%s at question %s", rnd.id, rnd.channel, rnd.chat_id,
+                     rnd.position + 1)
+            self._spawn(rnd.id)
+            resumed += 1
+        return resumed
+
+    async def close(self) -> None:
+        """Stop driving (shutdown); the lease runs out and the next start resumes the sessions."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _drive(self, round_id: int) -> None:
+        try:
+            while True:
+                if not await self._db(self.records.claim, round_id, self.owner, self.lease):
+                    return  # another worker drives it
+                rnd = await self._db(self.records.round, round_id)
+                if rnd.status == "stopping":
+                    await self._finish(rnd, stopped=True)
+                    return
+                if rnd.status != "running":
+                    return
+                ask = await self._db(self.records.current_ask, round_id)
+                now = utcnow()
+                deadline = ask.accept_until or ask.closes_at if ask else None
+                if deadline is not None and now < deadline:
+                    await asyncio.sleep(min(self.tick, (deadline - now).total_seconds()))
+                    continue
+                position = ask.position + 1 if ask else 0
+                if position >= rnd.total:
+                    await self._finish(rnd, stopped=False)
+                    return
+                if position and position % self.leaderboard_every == 0:
+                    people = await self._db(self.records.participants, rnd.id)
+                    text = messages.leaderboard(people, position, rnd.total, final=False)
+                    await self.channels[rnd.channel].post_text(rnd.chat_id, text)
+                await self._post(rnd, position, seconds=rnd.seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("quiz: session %s failed; it will be resumed when its lease runs out", round_id)
+
+    async def _finish(self, rnd: Round, stopped: bool) -> None:
+        status = "stopped" if stopped else "finished"
+        if not await self._db(self.records.set_status, rnd.id, status, only_if=("running", "stopping")):
+            return  # someone else finished it
+        channel = self.channels[rnd.channel]
+        asks = await self._db(self.records.asks, rnd.id)
+        if stopped and asks and asks[-1].closes_at and utcnow() < asks[-1].closes_at:
+            try:
+                await channel.close_question(rnd.chat_id, asks[-1])
+            except Exception:  # the poll may have closed on its own meanwhile
+                log.warning("quiz: could not close the last question of session %s", rnd.id, exc_info=True)
+        people = await self._db(self.records.participants, rnd.id)
+        await channel.post_text(rnd.chat_id, messages.leaderboard(people, len(asks), rnd.total, True, stopped))
+        if asks:
+            await self.send_results(rnd)
+
+    async def send_results(self, rnd: Round) -> None:
+        asks = await self._db(self.records.asks, rnd.id)
+        people = await self._db(self.records.participants, rnd.id)
+        done = await self._db(self.records.round, rnd.id)
+        csv_data = to_csv(done, asks, people, self.bank)
+        chart = await asyncio.to_thread(to_chart, done, asks, people)
+        await self.channels[rnd.channel].post_results(rnd.chat_id, csv_data, chart, messages.results_caption(rnd.id))
+
+    # ------------------------------------------------------------ posting and answers
+
+    async def _post(self, rnd: Round, position: int, seconds: int | None) -> None:
+        question = self.bank.get(rnd.question_ids[position])
+        if question is None:  # disabled or removed since the round began: skip it, visibly in the results
+            await self._db(self.records.record_ask, rnd.id, position, rnd.question_ids[position], ["—"], 0,
+                           seconds=1)
+            return
+        options = list(question.options)
+        if question.kind != "true_false" or options != list(TRUE_FALSE):
+            random.shuffle(options)
+        correct = options.index(question.answer)
+        ask = await self._db(self.records.record_ask, rnd.id, position, question.id, options, correct,
+                             seconds=seconds, grace=self.grace)
+        poll_id, message_id = await self.channels[rnd.channel].post_question(
+            rnd.chat_id, question, options, correct, position, rnd.total, seconds)
+        await self._db(self.records.set_posted, ask.id, poll_id, message_id)
+
+    async def records_running(self, channel: str, chat_id: str) -> bool:
+        return await self._db(self.records.running, channel, chat_id) is not None
+
+    async def answer_poll(self, channel: str, poll_id: str, user_id: str, name: str | None, option: int) -> None:
+        ask = await self._db(self.records.ask_by_poll, poll_id)
+        if ask is None:
+            return  # not one of ours (or a regular poll)
+        await self._answer(channel, ask, user_id, name, option)
+
+    async def answer_letter(self, channel: str, chat_id: str, user_id: str, name: str | None, text: str) -> bool:
+        """A reply "A"–"D" in a chat with a round on; False when it is not a quiz answer at all."""
+        letter = text.strip().rstrip(".").upper()
+        if len(letter) != 1 or letter not in messages.LETTERS:
+            return False
+        rnd = await self._db(self.records.running, channel, chat_id)
+        if rnd is None:
+            return False
+        ask = await self._db(self.records.current_ask, rnd.id)
+        index = messages.LETTERS.index(letter)
+        if ask is None or index >= len(ask.options):
+            return False
+        await self._answer(channel, ask, user_id, name, index)
+        return True
+
+    async def _answer(self, channel: str, ask: Ask, user_id: str, name: str | None, option: int) -> None:
+        recorded = await self._db(self.records.record_answer, ask.id, channel, user_id, name, option)
+        rnd = recorded.round
+        if rnd.kind == "practice" and recorded.counted and not recorded.repeat and rnd.status == "running":
+            current = await self._db(self.records.current_ask, rnd.id)
+            if current is not None and current.id == ask.id:
+                await self._practice_next(rnd, ask, option)

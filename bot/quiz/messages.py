@@ -1,0 +1,89 @@
+"""Every sentence quiz mode says, in one place, so the Telegram and Zalo wordings never drift apart."""
+
+from __future__ import annotations
+
+from bot.quiz.bank import Bank, QuizQuestion
+from bot.storage.quiz import Participant
+
+LETTERS = "ABCD"
+MEDALS = ("🥇", "🥈", "🥉")
+
+SESSION_USAGE = (
+    "Cách bắt đầu phiên kiểm tra: /quiz_start [số câu] [chủ đề] [giây mỗi câu]\n"
+    "Ví dụ: /quiz_start 10 kỷ luật 30 — 10 câu về kỷ luật, mỗi câu 30 giây.\n"
+    "Số câu từ 1 đến 50, thời gian từ 10 đến 600 giây. Kết thúc sớm: /quiz_stop"
+)
+BUSY = "Nhóm đang có một phiên kiểm tra. Gõ /quiz_stop để kết thúc phiên đó trước khi bắt đầu phiên mới."
+NOT_TRAINER = "Chỉ quản trị viên của bot hoặc quản trị viên nhóm mới bắt đầu hay kết thúc được phiên kiểm tra."
+GROUP_ONLY = "Phiên kiểm tra dành cho nhóm. Trong trò chuyện riêng, gõ /quiz để tự luyện."
+NO_SESSION = "Nhóm này không có phiên kiểm tra nào đang diễn ra."
+NO_RESULTS = "Nhóm này chưa có phiên kiểm tra nào đã kết thúc."
+STOPPING = "Đang kết thúc phiên kiểm tra…"
+NO_PRACTICE = "Bạn chưa bắt đầu lượt luyện tập nào. Gõ /quiz để bắt đầu."
+EMPTY_BANK = "Ngân hàng câu hỏi đang trống hoặc có lỗi; vui lòng báo quản trị viên."
+
+
+def topics(bank: Bank) -> str:
+    lines = [f"• {topic} ({count} câu)" for topic, count in bank.topics()]
+    return "Các chủ đề:\n" + "\n".join(lines)
+
+
+def unknown_topic(text: str, bank: Bank) -> str:
+    return f"Không tìm thấy chủ đề “{text}”.\n{topics(bank)}"
+
+
+def practice_intro(n: int, topic: str | None) -> str:
+    about = f" về chủ đề “{topic}”" if topic else ""
+    return f"Bắt đầu luyện tập: {n} câu{about}. Câu bạn trả lời sai sẽ được hỏi lại ở các lượt sau."
+
+
+def session_intro(n: int, topic: str | None, seconds: int) -> str:
+    about = f" — chủ đề “{topic}”" if topic else ""
+    return (f"📝 Bắt đầu phiên kiểm tra: {n} câu{about}, mỗi câu {seconds} giây.\n"
+            "Mọi người chọn đáp án trên từng câu; chỉ lần chọn đầu tiên được tính.")
+
+
+def header(position: int, total: int) -> str:
+    return f"Câu {position + 1}/{total}"
+
+
+def text_question(q: QuizQuestion, options: list[str], position: int, total: int, seconds: int | None) -> str:
+    """The question as plain text, for channels without native quiz polls (Zalo, the terminal)."""
+    lines = [f"{header(position, total)}: {q.question}", ""]
+    lines += [f"{LETTERS[i]}. {option}" for i, option in enumerate(options)]
+    letters = ", ".join(LETTERS[: len(options)])
+    timing = f" trong {seconds} giây" if seconds else ""
+    lines += ["", f"Trả lời bằng một chữ cái ({letters}){timing}."]
+    return "\n".join(lines)
+
+
+def feedback(q: QuizQuestion, options: list[str], chosen: int, correct: int) -> str:
+    right = f"{LETTERS[correct]}. {options[correct]}"
+    verdict = "✅ Chính xác!" if chosen == correct else f"❌ Chưa đúng. Đáp án đúng: {right}"
+    return f"{verdict}\n{q.explanation}"
+
+
+def practice_done(correct: int, total: int, retry: int) -> str:
+    tail = f" Có {retry} câu bạn từng trả lời sai sẽ được hỏi lại ở lượt sau." if retry else ""
+    return f"Kết thúc lượt luyện tập: đúng {correct}/{total} câu.{tail} Gõ /quiz để luyện tiếp."
+
+
+def leaderboard(people: list[Participant], asked: int, total: int, final: bool, stopped: bool = False) -> str:
+    if final:
+        title = "🏁 Phiên kiểm tra đã kết thúc sớm." if stopped else "🏁 Phiên kiểm tra đã kết thúc."
+        title += f" Bảng xếp hạng ({asked}/{total} câu):"
+    else:
+        title = f"🏆 Bảng xếp hạng sau {asked}/{total} câu:"
+    if not people:
+        return f"{title}\nChưa có ai trả lời."
+    lines = [title]
+    for rank, p in enumerate(people[:10], 1):
+        mark = MEDALS[rank - 1] if rank <= 3 else f"{rank}."
+        lines.append(f"{mark} {p.name}: {p.correct} câu đúng")
+    if len(people) > 10:
+        lines.append(f"… và {len(people) - 10} người khác")
+    return "\n".join(lines)
+
+
+def results_caption(round_id: int) -> str:
+    return f"Kết quả phiên kiểm tra #{round_id}: bảng điểm (CSV) và biểu đồ."
