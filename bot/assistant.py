@@ -9,6 +9,7 @@ the same way. Methods are synchronous (model, index and database are); channels 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections import defaultdict, deque
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from bot.answer import Answer, Answerer
 from bot.config import Settings
 from bot.library import Library
+from bot.quiz.master import QuizMaster
 from bot.storage import Stats, Store
 from bot.uploads import PendingUpload, Uploads
 from knowledge_base.model import Document, Status
@@ -57,6 +59,11 @@ class Assistant:
         self.uploads = Uploads(settings.uploads_dir, max_bytes=settings.max_upload_mb * 1024 * 1024)
         self.limiter = RateLimiter(settings.questions_per_minute)
         self._reindex_lock = threading.Lock()
+
+    @functools.cached_property
+    def quiz(self) -> QuizMaster:
+        """Quiz mode shares the database and the bank in service; channels register themselves on it."""
+        return QuizMaster(self.store, self.library.quiz_bank)
 
     def warm_up(self) -> None:
         """Load the model and index before the first user waits for them."""

@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot import messages, render
 from bot.answer import Answer
 from bot.assistant import Asked, Assistant, ReindexRunning
+from bot.channels import telegram_quiz
 from bot.config import Settings
 from bot.redaction import install_log_redaction
 from bot.uploads import UploadError
@@ -41,6 +42,9 @@ COMMANDS = [
     BotCommand("hoi", "Hỏi về quy tắc ứng xử: /hoi câu hỏi"),
     BotCommand("help", "Hướng dẫn và các văn bản đã có"),
     BotCommand("docs", "Danh sách văn bản và hiệu lực"),
+    BotCommand("quiz", "Tự luyện: /quiz [chủ đề]"),
+    BotCommand("quiz_start", "Phiên kiểm tra trong nhóm: /quiz_start [số câu] [chủ đề] [giây]"),
+    BotCommand("quiz_stop", "Kết thúc sớm phiên kiểm tra"),
 ]
 
 
@@ -54,6 +58,7 @@ def build_application(settings: Settings, assistant: Assistant, *, webhook: bool
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if webhook:
         builder = builder.updater(None)
@@ -73,12 +78,20 @@ def build_application(settings: Settings, assistant: Assistant, *, webhook: bool
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, on_group_text))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND, on_other))
     app.add_handler(CallbackQueryHandler(on_button))
+    telegram_quiz.install(app, assistant)
     app.add_error_handler(on_error)
     return app
 
 
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
+    resumed = await app.bot_data["assistant"].quiz.resume()
+    if resumed:
+        log.info("quiz: %d session(s) resumed after a restart", resumed)
+
+
+async def _post_shutdown(app: Application) -> None:
+    await app.bot_data["assistant"].quiz.close()
 
 
 def _assistant(context: ContextTypes.DEFAULT_TYPE) -> Assistant:

@@ -50,6 +50,7 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
         if tg_app:
             await tg_app.initialize()
             await tg_app.start()
+            await assistant.quiz.resume()
             if register and settings.public_url:
                 await tg_app.bot.set_webhook(f"{settings.public_url}/telegram", secret_token=settings.webhook_secret,
                                              allowed_updates=Update.ALL_TYPES)
@@ -60,6 +61,7 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
         finally:
             if background:
                 await asyncio.gather(*background, return_exceptions=True)
+            await assistant.quiz.close()
             if tg_app:
                 await tg_app.stop()
                 await tg_app.shutdown()

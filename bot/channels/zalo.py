@@ -19,6 +19,9 @@ from bot import messages, render
 from bot.answer import EMPTY_QUESTION, Answer, Citation
 from bot.assistant import Assistant, ReindexRunning
 from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate
+from bot.channels.zalo_quiz import ZaloQuizChannel
+from bot.quiz import messages as quiz_messages
+from bot.quiz.master import QuizError
 from bot.storage.store import MAX_STATS_DAYS
 from knowledge_base.model import Document
 
@@ -102,7 +105,9 @@ class ZaloBot:
         self._commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
             "/hoi": self._cmd_ask,
             "/docs": self._cmd_docs,
+            "/quiz": self._cmd_quiz,
         }
+        assistant.quiz.add_channel(ZaloQuizChannel(self.send))
         self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
             "/reindex": self._cmd_reindex,
             "/stats": self._cmd_stats,
@@ -110,6 +115,8 @@ class ZaloBot:
             "/xoa": self._cmd_remove,
             "/them": self._cmd_upload,
             "/upload": self._cmd_upload,
+            "/quiz_start": self._cmd_quiz_start,
+            "/quiz_stop": self._cmd_quiz_stop,
         }
 
     # ------------------------------------------------------------ entry points
@@ -129,6 +136,7 @@ class ZaloBot:
     async def run_polling(self, stop: asyncio.Event | None = None) -> None:
         """Long-poll until `stop` is set; network trouble backs off (1 s, 2 s, … 30 s) instead of dying."""
         stop = stop or asyncio.Event()
+        await self.assistant.quiz.resume()
         backoff = 1.0
         while not stop.is_set():
             try:
@@ -162,6 +170,9 @@ class ZaloBot:
             await self._cmd_help(message, "")
         elif text.startswith("/"):
             await self._on_command(message, text)
+        elif await self.assistant.quiz.answer_letter(CHANNEL, message.chat_id, message.user_id,
+                                                     message.display_name, text):
+            return  # "A"–"D" while a quiz question is open
         elif text in (FOLLOW_UP_ARTICLE, FOLLOW_UP_RELATED, FOLLOW_UP_USEFUL, FOLLOW_UP_WRONG):
             await self._on_follow_up(message, text)
         else:
@@ -254,7 +265,27 @@ class ZaloBot:
         docs = await asyncio.to_thread(self.assistant.documents)
         await self.send(message.chat_id, *render.zalo_messages(messages.document_list(docs)))
 
+    async def _cmd_quiz(self, message: ZaloMessage, args: str) -> None:
+        try:
+            await self.assistant.quiz.start_practice(CHANNEL, message.chat_id, message.user_id, args)
+        except QuizError as exc:
+            await self.send(message.chat_id, str(exc))
+
     # ------------------------------------------------------------ admin commands
+
+    async def _cmd_quiz_start(self, message: ZaloMessage, args: str) -> None:
+        try:
+            await self.assistant.quiz.start_session(CHANNEL, message.chat_id, message.user_id, args.split())
+        except QuizError as exc:
+            await self.send(message.chat_id, str(exc))
+
+    async def _cmd_quiz_stop(self, message: ZaloMessage, args: str) -> None:
+        try:
+            await self.assistant.quiz.stop_session(CHANNEL, message.chat_id)
+        except QuizError as exc:
+            await self.send(message.chat_id, str(exc))
+            return
+        await self.send(message.chat_id, quiz_messages.STOPPING)
 
     async def _cmd_reindex(self, message: ZaloMessage, args: str) -> None:
         """Rebuild in the background: it takes minutes, and other users keep being answered meanwhile."""

@@ -34,7 +34,7 @@ from bot.storage.tables import utcnow
 log = logging.getLogger(__name__)
 
 DEFAULT_QUESTIONS, MAX_QUESTIONS = 10, 50
-DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 10, 600  # Telegram's open_period allows 5–600
+DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 5, 600  # Telegram's open_period limits
 PRACTICE_SIZE = 5
 LEADERBOARD_EVERY = 5
 
@@ -89,14 +89,13 @@ def parse_session_args(words: list[str], bank: Bank) -> SessionArgs:
 class QuizMaster:
     def __init__(self, store: Store, bank: Callable[[], Bank], *, lease: timedelta = timedelta(seconds=20),
                  grace: timedelta = timedelta(seconds=3), tick: float = 1.0,
-                 leaderboard_every: int = LEADERBOARD_EVERY, min_seconds: int = MIN_SECONDS) -> None:
+                 leaderboard_every: int = LEADERBOARD_EVERY) -> None:
         self.records = QuizRecords(store)
         self._bank = bank
         self.channels: dict[str, QuizChannel] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease, self.grace, self.tick = lease, grace, tick
         self.leaderboard_every = leaderboard_every
-        self.min_seconds = min_seconds
         self._tasks: dict[int, asyncio.Task] = {}
 
     def add_channel(self, channel: QuizChannel) -> None:
@@ -148,7 +147,7 @@ class QuizMaster:
     async def start_session(self, channel: str, chat_id: str, trainer: str, words: list[str]) -> Round:
         bank = self.bank
         args = parse_session_args(words, bank)
-        seconds = max(args.seconds, self.min_seconds)
+        seconds = args.seconds
         chosen = pick(bank, args.questions, topic=args.topic, rng=random.Random())
         if not chosen:
             raise QuizError(messages.EMPTY_BANK)
@@ -196,10 +195,12 @@ class QuizMaster:
 
     async def close(self) -> None:
         """Stop driving (shutdown); the lease runs out and the next start resumes the sessions."""
-        tasks = list(self._tasks.values())
-        for task in tasks:
+        tasks = dict(self._tasks)
+        for task in tasks.values():
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for round_id in tasks:  # a clean shutdown hands the session over at once, not after the lease
+            await self._db(self.records.release, round_id, self.owner)
 
     async def _drive(self, round_id: int) -> None:
         try:
@@ -279,8 +280,14 @@ class QuizMaster:
 
     async def answer_poll(self, channel: str, poll_id: str, user_id: str, name: str | None, option: int) -> None:
         ask = await self._db(self.records.ask_by_poll, poll_id)
+        for _ in range(10):
+            if ask is not None:
+                break
+            # A quick vote can arrive before sendPoll's reply told us the poll id: wait for it briefly.
+            await asyncio.sleep(0.2)
+            ask = await self._db(self.records.ask_by_poll, poll_id)
         if ask is None:
-            return  # not one of ours (or a regular poll)
+            return  # not one of ours
         await self._answer(channel, ask, user_id, name, option)
 
     async def answer_letter(self, channel: str, chat_id: str, user_id: str, name: str | None, text: str) -> bool:

@@ -11,7 +11,7 @@ MEDALS = ("🥇", "🥈", "🥉")
 SESSION_USAGE = (
     "Cách bắt đầu phiên kiểm tra: /quiz_start [số câu] [chủ đề] [giây mỗi câu]\n"
     "Ví dụ: /quiz_start 10 kỷ luật 30 — 10 câu về kỷ luật, mỗi câu 30 giây.\n"
-    "Số câu từ 1 đến 50, thời gian từ 10 đến 600 giây. Kết thúc sớm: /quiz_stop"
+    "Số câu từ 1 đến 50, thời gian từ 5 đến 600 giây. Kết thúc sớm: /quiz_stop"
 )
 BUSY = "Nhóm đang có một phiên kiểm tra. Gõ /quiz_stop để kết thúc phiên đó trước khi bắt đầu phiên mới."
 NOT_TRAINER = "Chỉ quản trị viên của bot hoặc quản trị viên nhóm mới bắt đầu hay kết thúc được phiên kiểm tra."

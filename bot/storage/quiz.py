@@ -160,6 +160,11 @@ class QuizRecords:
         with self._session() as s:
             return s.execute(stmt).rowcount == 1
 
+    def release(self, round_id: int, owner: str) -> None:
+        with self._session() as s:
+            s.execute(update(QuizRound).where(QuizRound.id == round_id, QuizRound.owner == owner)
+                      .values(lease_until=None))
+
     def orphaned(self) -> list[Round]:
         """Group rounds on whose driver's lease ran out: a crash or restart left them; someone must carry on."""
         query = select(QuizRound).where(QuizRound.kind == "group", QuizRound.status.in_(("running", "stopping")),

@@ -576,6 +576,7 @@ class FakeTelegram:
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._polls: dict[str, dict[str, Any]] = {}
+        self.chat_admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember calls administrators
         self._poll_votes: dict[str, dict[int, list[int]]] = {}
         self._open_callbacks: set[str] = set()
         self._blocked: set[int] = set()
@@ -1007,7 +1008,7 @@ class FakeTelegram:
         return self.push_update({"callback_query": query})
 
     def poll_answer(
-        self, poll_id: str, user_id: int, option_ids: list[int], first_name: str = "Tester"
+        self, poll_id: str, user_id: int, option_ids: list[int], first_name: str = "Tester", *, delayed: bool = False
     ) -> dict[str, Any]:
         """A user votes (empty option_ids retracts); the tally shows up in stopPoll's result.
 
@@ -1021,6 +1022,11 @@ class FakeTelegram:
                 persistent_ids = [poll["options"][i]["persistent_id"] for i in option_ids]
                 if poll["is_anonymous"]:
                     raise ValueError(f"poll {poll_id} is anonymous: Telegram sends no poll_answer updates for it")
+                closed = poll["is_closed"] or ("close_date" in poll and time.time() >= poll["close_date"])
+                if closed and not delayed:
+                    # Telegram refuses votes on a closed poll; `delayed=True` stands for a vote cast in
+                    # time whose update reaches the bot late (a restart, a slow network).
+                    raise ValueError(f"poll {poll_id} is closed: Telegram accepts no more votes")
                 self._poll_votes.setdefault(str(poll_id), {})[user_id] = list(option_ids)
                 self._retally(str(poll_id))
         user = self._user(user_id, first_name, None)
@@ -1437,6 +1443,17 @@ class FakeTelegram:
 
     # ---- files
 
+    def _m_get_chat_member(self, params: dict[str, Any], parts: dict[str, _Part]) -> dict[str, Any]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = "administrator" if user_id in self.chat_admins.get(chat_id, set()) else "member"
+        member: dict[str, Any] = {"status": status, "user": self._user(user_id, "Tester", None)}
+        if status == "administrator":
+            member |= {flag: True for flag in (
+                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users",
+                "can_post_stories", "can_edit_stories", "can_delete_stories")}
+        return member
+
     def _m_get_file(self, params: dict[str, Any], parts: dict[str, _Part]) -> dict[str, Any]:
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
@@ -1478,6 +1495,7 @@ class FakeTelegram:
         "deletemessage": _m_delete_message,
         "answercallbackquery": _m_answer_callback_query,
         "getfile": _m_get_file,
+        "getchatmember": _m_get_chat_member,
     }
 
     # ---------------------------------------------------------------- internals (lock held)
@@ -1697,6 +1715,8 @@ def run_app(app: Application, scenario: Callable[[], T], *, poll_timeout: int = 
     async def main() -> T:
         async with app:
             await app.start()
+            if app.post_init:  # run_polling calls these hooks; so does this stand-in for it
+                await app.post_init(app)
             try:
                 if app.updater is None:
                     raise RuntimeError("the Application was built without an Updater")
@@ -1707,5 +1727,7 @@ def run_app(app: Application, scenario: Callable[[], T], *, poll_timeout: int = 
                     await app.updater.stop()
             finally:
                 await app.stop()
+                if app.post_shutdown:
+                    await app.post_shutdown(app)
 
     return asyncio.run(main())

@@ -1,0 +1,153 @@
+"""Quiz mode on Telegram: native quiz polls, practice in private chats, training sessions in groups.
+
+Handlers stay thin: they parse the command, check who may run a session, and hand over to the
+channel-neutral `QuizMaster`. This module also adapts Telegram to `QuizChannel` (polls, texts,
+the CSV and chart at the end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, InputFile, Update
+from telegram.constants import ChatMemberStatus, ChatType, PollType
+from telegram.ext import Application, CommandHandler, ContextTypes, PollAnswerHandler
+
+from bot.assistant import Assistant
+from bot.quiz import messages
+from bot.quiz.bank import QuizQuestion
+from bot.quiz.master import QuizError, QuizMaster
+from bot.storage.quiz import Ask
+
+CHANNEL = "telegram"
+log = logging.getLogger(__name__)
+_TRAINER_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+class TelegramQuizChannel:
+    name = CHANNEL
+    native_feedback = True  # the quiz poll shows right/wrong and the explanation itself
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def post_question(self, chat_id: str, question: QuizQuestion, options: list[str], correct: int,
+                            position: int, total: int, seconds: int | None) -> tuple[str | None, str | None]:
+        text = f"{messages.header(position, total)}. {question.question}"
+        if len(text) > 300:
+            text = question.question
+        message = await self.bot.send_poll(
+            chat_id, text, options, type=PollType.QUIZ, correct_option_ids=[correct], is_anonymous=False,
+            explanation=question.explanation, open_period=seconds,
+        )
+        return (message.poll.id if message.poll else None), str(message.message_id)
+
+    async def post_text(self, chat_id: str, text: str) -> None:
+        await self.bot.send_message(chat_id, text)
+
+    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str) -> None:
+        await self.bot.send_document(chat_id, InputFile(csv_data, filename="ket-qua.csv"), caption=caption)
+        await self.bot.send_photo(chat_id, InputFile(chart, filename="ket-qua.png"))
+
+    async def close_question(self, chat_id: str, ask: Ask) -> None:
+        if ask.message_id:
+            await self.bot.stop_poll(chat_id, int(ask.message_id))
+
+
+def install(app: Application, assistant: Assistant) -> None:
+    assistant.quiz.add_channel(TelegramQuizChannel(app.bot))
+    app.add_handler(CommandHandler("quiz", cmd_quiz))
+    app.add_handler(CommandHandler("quiz_start", cmd_quiz_start))
+    app.add_handler(CommandHandler("quiz_stop", cmd_quiz_stop))
+    app.add_handler(CommandHandler("quiz_results", cmd_quiz_results))
+    app.add_handler(PollAnswerHandler(on_poll_answer))
+
+
+def _quiz(context: ContextTypes.DEFAULT_TYPE) -> QuizMaster:
+    return context.application.bot_data["assistant"].quiz
+
+
+def _name(update: Update) -> str | None:
+    user = update.effective_user
+    return user.full_name if user else None
+
+
+async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/quiz [chủ đề]: a practice round for the person asking, in private."""
+    message = update.effective_message
+    if update.effective_chat.type != ChatType.PRIVATE:
+        await message.reply_text("Luyện tập cá nhân diễn ra trong trò chuyện riêng với bot. "
+                                 "Trong nhóm, người hướng dẫn dùng /quiz_start.")
+        return
+    topic = " ".join(context.args or [])
+    if topic in ("?", "chủ đề", "chu de"):
+        await message.reply_text(messages.topics(_quiz(context).bank))
+        return
+    try:
+        await _quiz(context).start_practice(CHANNEL, str(update.effective_chat.id), str(update.effective_user.id),
+                                            topic)
+    except QuizError as exc:
+        await message.reply_text(str(exc))
+
+
+async def _may_train(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The bot's admins anywhere; a group's own administrators in their group."""
+    assistant: Assistant = context.application.bot_data["assistant"]
+    user_id = str(update.effective_user.id)
+    if await asyncio.to_thread(assistant.is_admin, CHANNEL, user_id):
+        return True
+    member = await context.bot.get_chat_member(update.effective_chat.id, update.effective_user.id)
+    return member.status in _TRAINER_STATUSES
+
+
+async def cmd_quiz_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await message.reply_text(messages.GROUP_ONLY)
+        return
+    if not await _may_train(update, context):
+        await message.reply_text(messages.NOT_TRAINER)
+        return
+    try:
+        await _quiz(context).start_session(CHANNEL, str(update.effective_chat.id), str(update.effective_user.id),
+                                           list(context.args or []))
+    except QuizError as exc:
+        await message.reply_text(str(exc))
+
+
+async def cmd_quiz_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await message.reply_text(messages.GROUP_ONLY)
+        return
+    if not await _may_train(update, context):
+        await message.reply_text(messages.NOT_TRAINER)
+        return
+    try:
+        await _quiz(context).stop_session(CHANNEL, str(update.effective_chat.id))
+    except QuizError as exc:
+        await message.reply_text(str(exc))
+        return
+    await message.reply_text(messages.STOPPING)
+
+
+async def cmd_quiz_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The last finished session's CSV and chart again, for a trainer who lost them in the scroll."""
+    if update.effective_chat.type == ChatType.PRIVATE or not await _may_train(update, context):
+        await update.effective_message.reply_text(messages.NOT_TRAINER)
+        return
+    quiz = _quiz(context)
+    rnd = await asyncio.to_thread(quiz.records.last_round, CHANNEL, str(update.effective_chat.id))
+    if rnd is None or rnd.status not in ("finished", "stopped"):
+        await update.effective_message.reply_text(messages.NO_RESULTS)
+        return
+    await quiz.send_results(rnd)
+
+
+async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    answer = update.poll_answer
+    if answer is None or answer.user is None or not answer.option_ids:
+        return  # a retracted vote (quiz polls allow none, but regular polls do)
+    await _quiz(context).answer_poll(CHANNEL, answer.poll_id, str(answer.user.id), answer.user.full_name,
+                                     answer.option_ids[0])

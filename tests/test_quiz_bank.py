@@ -1,0 +1,98 @@
+"""The question bank on the real knowledge base: every question proved by its source, within Telegram's limits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.quiz import bank
+from bot.quiz.checks import comparable, contains
+from bot.quiz.generate import generate
+from bot.quiz.provisions import Ref, resolve
+from knowledge_base import store
+from knowledge_base.model import Status
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return {d.id: d for d in store.load_all()}
+
+
+@pytest.fixture(scope="module")
+def shipped(documents):
+    return bank.load(bank.BUNDLED_DIR, documents)
+
+
+def test_shipped_bank_loads_and_covers_every_kind_and_the_main_topics(shipped):
+    kinds = {q.kind for q in shipped.questions}
+    assert kinds == set(bank.KINDS)
+    topics = {t for t, _ in shipped.topics()}
+    assert {"quà tặng", "kỷ luật", "tiếp công dân", "giao tiếp, ứng xử"} <= topics
+    assert shipped.match_topic("qua tang") == "quà tặng" and shipped.match_topic("giao tiep") == "giao tiếp, ứng xử"
+
+
+def test_every_answer_is_in_its_source_and_no_distractor_is(shipped, documents):
+    for q in shipped.questions:
+        source = resolve(q.citation, documents).text
+        assert contains(source, q.quote), q.id
+        wrong = [o for o in q.options if o != q.answer]
+        if q.kind == "multiple_choice":
+            assert contains(q.quote, q.answer), q.id
+            assert not any(contains(source, o) for o in wrong), q.id
+        if q.kind == "fill_gap":
+            passage = q.question.split("«", 1)[1].rsplit("»", 1)[0]
+            assert contains(source, passage.replace("___", q.answer)), q.id
+            assert not any(contains(source, passage.replace("___", o)) for o in wrong), q.id
+        if q.kind == "true_false" and "«" in q.question:
+            statement = q.question.split("«", 1)[1].rsplit("»", 1)[0]
+            assert contains(source, statement) == (q.answer == "Đúng"), q.id
+
+
+def test_telegram_limits_and_citations_in_explanations(shipped):
+    for q in shipped.questions:
+        assert len(q.question) <= 300 and all(len(o) <= 100 for o in q.options), q.id
+        assert len(q.explanation) <= 200 and q.explanation.count("\n") <= 2, q.id
+        assert "Điều" in q.explanation or "điều" in q.explanation, q.id
+
+
+def test_generation_is_reproducible_and_matches_the_committed_file(documents, shipped):
+    fresh = generate(list(documents.values()))
+    committed = [q for q in shipped.questions if q.origin == "generated"]
+    assert [q.id for q in fresh] == [q.id for q in committed]
+    assert all(comparable(a.question) == comparable(b.question) for a, b in zip(fresh, committed, strict=True))
+
+
+def test_superseded_documents_are_never_quizzed(documents):
+    doc = documents["80/2025/QH15"]
+    changed = {**documents, doc.id: replace(doc, validity=replace(doc.validity, status=Status.SUPERSEDED))}
+    assert not any(q.citation.doc == doc.id for q in generate(list(changed.values())))
+
+
+def test_validation_names_unsupported_or_broken_questions(documents, shipped):
+    good = shipped.get("tuyen-chon-thoi-hieu-khien-trach")
+    assert good is not None
+    cases = {
+        "distractor that the law states": replace(good, options=["05 năm", "10 năm", "02 năm", "khiển trách"]),
+        "answer not in the quote": replace(good, answer="02 năm"),
+        "unknown provision": replace(good, citation=Ref("80/2025/QH15", "99")),
+        "too long for Telegram": replace(good, question="x" * 301),
+        "invented quote": replace(good, quote="05 năm đối với mọi hành vi vi phạm"),
+    }
+    for name, question in cases.items():
+        assert bank.validate([question], documents), name
+    assert bank.validate([good], documents) == []
+
+
+def test_regenerating_keeps_review_decisions_unless_the_question_changed(shipped):
+    q = next(q for q in shipped.questions if q.origin == "generated")
+    reviewed = replace(q, reviewed=True, enabled=False, topic="chủ đề riêng")
+    kept = bank.with_flags(q, reviewed)
+    assert kept.reviewed and not kept.enabled and kept.topic == "chủ đề riêng"
+    assert not bank.with_flags(replace(q, question=q.question + " (sửa)"), reviewed).reviewed
+
+
+def test_a_broken_bank_file_is_a_clear_error(tmp_path, documents):
+    (tmp_path / "curated.yaml").write_text("- id: x\n  kind: multiple_choice\n", encoding="utf-8")
+    with pytest.raises(bank.BankError, match="thiếu"):
+        bank.load(tmp_path, documents)

@@ -1,0 +1,175 @@
+"""Quiz mode on Telegram end to end: the real PTB Application against the fake Bot API server.
+
+A group training session runs with several people answering, a repeated and a late answer, and a
+bot restart between two questions; practice in private remembers wrong answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.channels.telegram import build_application
+from bot.library import Library
+from bot.quiz import messages
+from bot.quiz.bank import MAX_EXPLANATION, MAX_OPTION, MAX_QUESTION
+from tests.fakes.telegram_api import FakeTelegram, run_app
+from tests.test_telegram_bot import data  # noqa: F401 - the module's copied data directory fixture
+
+GROUP = -1009876543210
+TRAINER, LAN, MINH, HOA = 501, 502, 503, 504
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegram() as server:
+        yield server
+        assert not server.internal_errors, server.internal_errors
+
+
+def _assistant(settings, library, data_dir, db_path) -> Assistant:  # noqa: F811
+    own = replace(settings, data_dir=data_dir, database_url=f"sqlite:///{db_path}", admin_ids=frozenset())
+    lib = Library(own)
+    lib._embedder = library.embedder
+    assistant = Assistant(own, library=lib)
+    # A quick session: short grace, fine ticks, a leaderboard every 2 questions.
+    assistant.quiz.grace, assistant.quiz.tick, assistant.quiz.leaderboard_every = timedelta(seconds=0.5), 0.2, 2
+    return assistant
+
+
+def _app(fake: FakeTelegram, assistant: Assistant):
+    settings = replace(assistant.settings, telegram_token=fake.token, telegram_api_url=fake.url)
+    return build_application(settings, assistant)
+
+
+def _poll(call) -> tuple[str, int, list[str]]:
+    poll = call.result["poll"]
+    return poll["id"], int(call.params["correct_option_ids"][0]), [o["text"] for o in poll["options"]]
+
+
+def _wrong(correct: int) -> int:
+    return 0 if correct else 1
+
+
+def test_group_session_with_restart_late_answers_csv_and_chart(fake, settings, library, data, tmp_path):  # noqa: F811
+    db = tmp_path / "quiz.sqlite3"
+    fake.chat_admins[GROUP] = {TRAINER}
+    first = _assistant(settings, library, data, db)
+
+    def before_restart():
+        fake.user_message("/quiz_start 3 kỷ luật 5", user_id=LAN, chat_id=GROUP, chat_type="supergroup")
+        refused = fake.wait_for(lambda c: c.method == "sendMessage" and c.params["text"] == messages.NOT_TRAINER)
+        fake.user_message("/quiz_start 3 kỷ luật 5", user_id=TRAINER, chat_id=GROUP, chat_type="supergroup")
+        intro = fake.wait_for(lambda c: c.method == "sendMessage" and "Bắt đầu phiên kiểm tra" in c.params["text"])
+        q1 = fake.wait_for_call("sendPoll")
+        poll1, right1, _ = _poll(q1)
+        fake.poll_answer(poll1, LAN, [right1], first_name="Lan")
+        fake.poll_answer(poll1, MINH, [_wrong(right1)], first_name="Minh")
+        time.sleep(0.5)  # updates are handled concurrently: let the first vote land before the repeat
+        fake.poll_answer(poll1, LAN, [_wrong(right1)], first_name="Lan", delayed=True)  # a repeat changes nothing
+        mark = fake.mark()
+        fake.user_message("/quiz_start 2", user_id=TRAINER, chat_id=GROUP, chat_type="supergroup")
+        fake.wait_for(lambda c: c.method == "sendMessage" and c.params["text"] == messages.BUSY, since=mark)
+        q2 = fake.wait_for_call("sendPoll", n=2, timeout=15)
+        return refused, intro, q1, q2
+
+    refused, intro, q1, q2 = run_app(_app(fake, first), before_restart)
+    assert "kỷ luật" in intro.params["text"] and refused and q1.params["type"] == "quiz"
+    for call in (q1, q2):
+        assert call.params["is_anonymous"] is False and call.params["open_period"] == 5
+        assert len(call.params["question"]) <= MAX_QUESTION and len(call.params["explanation"]) <= MAX_EXPLANATION
+        assert all(len(o) <= MAX_OPTION for o in _poll(call)[2])
+        assert "Điều" in call.params["explanation"]  # every explanation cites its provision
+
+    # The bot restarts while question 2 is open; Hoa's vote on it reaches the new process late.
+    poll1, right1, _ = _poll(q1)
+    poll2, right2, _ = _poll(q2)
+    second = _assistant(settings, library, data, db)
+
+    def after_restart():
+        fake.poll_answer(poll2, HOA, [right2], first_name="Hoa", delayed=True)
+        fake.poll_answer(poll2, LAN, [right2], first_name="Lan", delayed=True)
+        board = fake.wait_for(lambda c: c.method == "sendMessage" and "Bảng xếp hạng sau 2/3" in c.params["text"],
+                              timeout=15)
+        q3 = fake.wait_for_call("sendPoll", n=3, timeout=15)
+        poll3, right3, _ = _poll(q3)
+        fake.poll_answer(poll3, MINH, [right3], first_name="Minh")
+        time.sleep(1.0)
+        fake.poll_answer(poll1, HOA, [right1], first_name="Hoa", delayed=True)  # long after question 1 closed
+        final = fake.wait_for(lambda c: c.method == "sendMessage" and "đã kết thúc" in c.params["text"], timeout=15)
+        document = fake.wait_for_call("sendDocument", timeout=15)
+        photo = fake.wait_for_call("sendPhoto", timeout=15)
+        return board, final, document, photo
+
+    board, final, document, photo = run_app(_app(fake, second), after_restart)
+    # Lan: q1 right, q2 right; Hoa: q2 right (q1 late: not counted); Minh: q1 wrong, q3 right.
+    assert "Lan: 2 câu đúng" in final.params["text"]
+    assert "Hoa: 1 câu đúng" in final.params["text"] and "Minh: 1 câu đúng" in final.params["text"]
+    assert final.params["text"].index("Lan") < final.params["text"].index("Hoa")
+    assert "Lan: 1 câu đúng" in board.params["text"] or "Lan: 2 câu đúng" in board.params["text"]
+    name, content = next(iter(document.files.values()))
+    assert name.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    by_name = {r[0]: r for r in rows[1:] if r and r[0] in ("Lan", "Minh", "Hoa")}
+    assert by_name["Lan"][2:5] == ["2", "2", "3"] and by_name["Hoa"][2] == "1" and by_name["Minh"][2] == "1"
+    assert by_name["Hoa"][6] == ""  # question 1: Hoa's late answer is kept out of the score
+    _, png = next(iter(photo.files.values()))
+    assert png.startswith(b"\x89PNG")
+    rnd = second.quiz.records.last_round("telegram", str(GROUP))
+    assert rnd is not None and rnd.status == "finished" and rnd.total == 3
+
+
+def test_quiz_stop_ends_the_session_early_and_closes_the_poll(fake, settings, library, data, tmp_path):  # noqa: F811
+    assistant = _assistant(settings, library, data, tmp_path / "stop.sqlite3")
+    fake.chat_admins[GROUP] = {TRAINER}
+
+    def scenario():
+        fake.user_message("/quiz_start 5 30", user_id=TRAINER, chat_id=GROUP, chat_type="supergroup")
+        q1 = fake.wait_for_call("sendPoll")
+        poll, right, _ = _poll(q1)
+        fake.poll_answer(poll, LAN, [right], first_name="Lan")
+        fake.user_message("/quiz_stop", user_id=TRAINER, chat_id=GROUP, chat_type="supergroup")
+        stopped = fake.wait_for_call("stopPoll")
+        final = fake.wait_for(lambda c: c.method == "sendMessage" and "kết thúc sớm" in c.params["text"])
+        fake.wait_for_call("sendPhoto")
+        return stopped, final
+
+    stopped, final = run_app(_app(fake, assistant), scenario)
+    assert "Lan: 1 câu đúng" in final.params["text"] and "1/5 câu" in final.params["text"]
+    assert len(fake.calls_to("sendPoll")) == 1 and stopped.ok
+
+
+def test_private_practice_asks_wrong_answers_again(fake, settings, library, data, tmp_path):  # noqa: F811
+    assistant = _assistant(settings, library, data, tmp_path / "practice.sqlite3")
+
+    def round_of_five(wrong_first: bool) -> list:
+        polls = []
+        mark = fake.mark()
+        fake.user_message("/quiz quà tặng", user_id=LAN, first_name="Lan")
+        for i in range(5):
+            call = fake.wait_for_call("sendPoll", n=i + 1, since=mark)
+            poll, right, _ = _poll(call)
+            fake.poll_answer(poll, LAN, [_wrong(right) if (wrong_first and i == 0) else right], first_name="Lan")
+            polls.append(call)
+        done = fake.wait_for(lambda c: c.method == "sendMessage" and "Kết thúc lượt luyện tập" in c.params["text"],
+                             since=mark)
+        return polls, done
+
+    def scenario():
+        first, done1 = round_of_five(wrong_first=True)
+        second, done2 = round_of_five(wrong_first=False)
+        fake.user_message("/quiz chủ đề không có", user_id=LAN)
+        unknown = fake.wait_for(lambda c: c.method == "sendMessage" and "Không tìm thấy chủ đề" in c.params["text"])
+        return first, done1, second, done2, unknown
+
+    first, done1, second, done2, unknown = run_app(_app(fake, assistant), scenario)
+    assert "đúng 4/5" in done1.params["text"] and "đúng 5/5" in done2.params["text"]
+    assert all(p.params["open_period"] is None if "open_period" in p.params else True for p in first)
+    assert second[0].params["question"].split(". ", 1)[1] == first[0].params["question"].split(". ", 1)[1]
+    assert "quà tặng" in unknown.params["text"]

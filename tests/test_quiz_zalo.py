@@ -1,0 +1,67 @@
+"""Quiz mode on Zalo: text questions with A–D answered by letter, practice and a group session."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot import messages as bot_messages
+from bot.channels.zalo import ZaloBot
+from bot.quiz import messages
+from tests.fakes.zalo_api import text_message
+from tests.test_zalo_bot import ADMIN, reply_to, run_bot, until, zalo_setup
+
+GROUP = "group-77"
+
+
+def _letter(assistant, chat: str, right: bool) -> str:
+    rnd = assistant.quiz.records.running("zalo", chat)
+    ask = assistant.quiz.records.current_ask(rnd.id)
+    index = ask.correct_index if right else (ask.correct_index + 1) % len(ask.options)
+    return messages.LETTERS[index]
+
+
+def test_practice_by_letters_with_feedback_and_citation(settings, library, tmp_path):
+    with zalo_setup(settings, library, tmp_path) as (fake, assistant):
+
+        async def scenario(bot: ZaloBot) -> None:
+            sent = await reply_to(fake, text_message("/quiz kỷ luật", user_id="u1"), "u1", "Câu 1/5")
+            assert "A. " in sent[-1] and "Trả lời bằng một chữ cái" in sent[-1]
+            for i in range(5):
+                letter = await asyncio.to_thread(_letter, assistant, "u1", i != 0)
+                expect = "Kết thúc lượt luyện tập" if i == 4 else f"Câu {i + 2}/5"
+                sent = await reply_to(fake, text_message(letter.lower(), user_id="u1"), "u1", expect)
+                verdict = sent[0]
+                assert verdict.startswith("❌ Chưa đúng. Đáp án đúng:" if i == 0 else "✅ Chính xác!")
+                assert "Điều" in verdict  # the explanation cites the provision
+            assert "đúng 4/5" in sent[-1]
+            # With no round on, a letter is an ordinary question again.
+            sent = await reply_to(fake, text_message("/quiz không có chủ đề này", user_id="u1"), "u1", "chủ đề")
+            assert "Không tìm thấy chủ đề" in sent[0]
+
+        run_bot(fake, assistant, scenario)
+
+
+def test_group_session_only_for_admins_scores_and_reports(settings, library, tmp_path):
+    with zalo_setup(settings, library, tmp_path) as (fake, assistant):
+        assistant.quiz.grace, assistant.quiz.tick = timedelta(seconds=0.3), 0.2
+
+        async def scenario(bot: ZaloBot) -> None:
+            sent = await reply_to(fake, text_message("/quiz_start 2 5", user_id="u9", chat_id=GROUP), GROUP,
+                                  bot_messages.ADMINS_ONLY)
+            sent = await reply_to(fake, text_message("/quiz_start 2 5", user_id=ADMIN, chat_id=GROUP), GROUP,
+                                  "Câu 1/2")
+            assert any("Bắt đầu phiên kiểm tra" in t for t in sent)
+            for user, right in (("u1", True), ("u2", False)):
+                letter = await asyncio.to_thread(_letter, assistant, GROUP, right)
+                fake.push_update(text_message(letter, user_id=user, chat_id=GROUP, display_name=user.upper()))
+            await until(lambda: any("Câu 2/2" in t for t in fake.sent_texts(GROUP)), timeout=15)
+            letter = await asyncio.to_thread(_letter, assistant, GROUP, True)
+            fake.push_update(text_message(letter, user_id="u2", chat_id=GROUP, display_name="U2"))
+            await until(lambda: any("Tỉ lệ" in t or "người trả lời đúng" in t for t in fake.sent_texts(GROUP)),
+                        timeout=15)
+            final = next(t for t in fake.sent_texts(GROUP) if "đã kết thúc" in t)
+            assert "U1: 1 câu đúng" in final and "U2: 1 câu đúng" in final
+            assert any("Câu 1: 1/2 người trả lời đúng (50%)" in t for t in fake.sent_texts(GROUP))
+
+        run_bot(fake, assistant, scenario)
