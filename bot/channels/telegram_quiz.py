@@ -46,7 +46,7 @@ class TelegramQuizChannel:
     async def post_text(self, chat_id: str, text: str) -> None:
         await self.bot.send_message(chat_id, text)
 
-    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str) -> None:
+    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str, rates: str) -> None:
         await self.bot.send_document(chat_id, InputFile(csv_data, filename="ket-qua.csv"), caption=caption)
         await self.bot.send_photo(chat_id, InputFile(chart, filename="ket-qua.png"))
 
@@ -77,8 +77,7 @@ async def cmd_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/quiz [chủ đề]: a practice round for the person asking, in private."""
     message = update.effective_message
     if update.effective_chat.type != ChatType.PRIVATE:
-        await message.reply_text("Luyện tập cá nhân diễn ra trong trò chuyện riêng với bot. "
-                                 "Trong nhóm, người hướng dẫn dùng /quiz_start.")
+        await message.reply_text(messages.PRIVATE_ONLY)
         return
     topic = " ".join(context.args or [])
     if topic in ("?", "chủ đề", "chu de"):
@@ -101,13 +100,20 @@ async def _may_train(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return member.status in _TRAINER_STATUSES
 
 
+async def _trainer_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Sessions run in groups, by trainers; anyone else is told why, and False comes back."""
+    if update.effective_chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_text(messages.GROUP_ONLY)
+        return False
+    if not await _may_train(update, context):
+        await update.effective_message.reply_text(messages.NOT_TRAINER)
+        return False
+    return True
+
+
 async def cmd_quiz_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if update.effective_chat.type == ChatType.PRIVATE:
-        await message.reply_text(messages.GROUP_ONLY)
-        return
-    if not await _may_train(update, context):
-        await message.reply_text(messages.NOT_TRAINER)
+    if not await _trainer_in_group(update, context):
         return
     try:
         await _quiz(context).start_session(CHANNEL, str(update.effective_chat.id), str(update.effective_user.id),
@@ -118,11 +124,7 @@ async def cmd_quiz_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def cmd_quiz_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if update.effective_chat.type == ChatType.PRIVATE:
-        await message.reply_text(messages.GROUP_ONLY)
-        return
-    if not await _may_train(update, context):
-        await message.reply_text(messages.NOT_TRAINER)
+    if not await _trainer_in_group(update, context):
         return
     try:
         await _quiz(context).stop_session(CHANNEL, str(update.effective_chat.id))
@@ -134,8 +136,7 @@ async def cmd_quiz_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def cmd_quiz_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The last finished session's CSV and chart again, for a trainer who lost them in the scroll."""
-    if update.effective_chat.type == ChatType.PRIVATE or not await _may_train(update, context):
-        await update.effective_message.reply_text(messages.NOT_TRAINER)
+    if not await _trainer_in_group(update, context):
         return
     quiz = _quiz(context)
     rnd = await asyncio.to_thread(quiz.records.last_round, CHANNEL, str(update.effective_chat.id))

@@ -27,15 +27,8 @@ class ZaloQuizChannel:
     async def post_text(self, chat_id: str, text: str) -> None:
         await self._send(chat_id, text)
 
-    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str) -> None:
-        rows = csv_data.decode("utf-8-sig").splitlines()
-        split = rows.index("") if "" in rows else len(rows)
-        lines = [caption.split(":")[0] + ":"]
-        for row in rows[split + 2:]:
-            cells = row.split(",")
-            if len(cells) >= 5:
-                lines.append(f"Câu {cells[0]}: {cells[3]}/{cells[2]} người trả lời đúng ({cells[4]}%)")
-        await self._send(chat_id, "\n".join(lines))
+    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str, rates: str) -> None:
+        await self._send(chat_id, f"{caption.split(':')[0]}:\n{rates}")
 
     async def close_question(self, chat_id: str, ask: Ask) -> None:
         await self._send(chat_id, "Câu hỏi này đã đóng.")

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.answer import clip
 from bot.quiz.bank import (
     MAX_EXPLANATION,
     MAX_OPTION,
-    MAX_QUESTION,
     TRUE_FALSE,
     QuizQuestion,
     shape_problems,
@@ -70,8 +70,8 @@ def generate(documents: list[Document], sources: Path = SOURCES) -> list[QuizQue
         art = resolve(Ref(doc_id, article), by_id).article
         assert art is not None
         for unit in _units(doc, art):
-            candidates += _sentence_questions(unit, doc, topic, topics, by_id)
-        candidates += _provision_question(doc, art, topic, topics, by_id)
+            candidates += _sentence_questions(unit, doc, topic, by_id)
+        candidates += _provision_question(doc, art, topic, by_id)
     return _keep_valid(candidates, by_id)
 
 
@@ -111,7 +111,7 @@ def _topics(entries: list[dict], documents: dict[str, Document]) -> dict[tuple[s
 # ---------------------------------------------------------------- multiple choice from lists
 
 
-def _list_items(doc: Document, ref: Ref, entry: dict, documents: dict[str, Document]) -> list[Unit]:
+def _list_items(ref: Ref, entry: dict, documents: dict[str, Document]) -> list[Unit]:
     """The items of a list as (reference, words), catch-alls ("Các nghĩa vụ khác …") left out."""
     provision = resolve(ref, documents)
     node = provision.node
@@ -142,11 +142,11 @@ def _list_questions(entry: dict, documents: dict[str, Document]) -> list[QuizQue
     doc = documents.get(ref.doc)
     if doc is None or doc.validity.status not in _QUIZZABLE:
         return []
-    items = _list_items(doc, ref, entry, documents)
+    items = _list_items(ref, entry, documents)
     pool: list[str] = [str(d) for d in entry.get("distractors", [])]
     for source in entry.get("distractors_from", []):
         source_ref = Ref.from_dict(source)
-        pool += [u.text for u in _list_items(documents[source_ref.doc], source_ref, {"split": ";"}, documents)]
+        pool += [u.text for u in _list_items(source_ref, {"split": ";"}, documents)]
     target_text = resolve(ref, documents).text
     pool = [_option(p) for p in pool]
     pool = [p for p in dict.fromkeys(pool) if p and not contains(target_text, p) and not _NEGATIVE.search(p)
@@ -209,11 +209,10 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _sentence_questions(unit: Unit, doc: Document, topic: str, topics: dict, documents: dict) -> list[QuizQuestion]:
+def _sentence_questions(unit: Unit, doc: Document, topic: str, documents: dict) -> list[QuizQuestion]:
     provision = resolve(unit.ref, documents)
     out = []
     for sentence in _sentences(unit.text):
-        quote = sentence
         framed = f"Đúng hay sai? Theo {doc.display_name}: «{{}}»"
         false = _altered(sentence)
         if false is not None:
@@ -222,15 +221,15 @@ def _sentence_questions(unit: Unit, doc: Document, topic: str, topics: dict, doc
                 id=_id("ds", unit.ref, sentence, "sai"), kind="true_false", question=framed.format(statement),
                 options=list(TRUE_FALSE), answer=TRUE_FALSE[1], citation=unit.ref,
                 explanation=_explain(provision.label, sentence, prefix="Sai. "), topic=topic,
-                difficulty="vừa" if change == "number" else "dễ", quote=quote, origin="generated",
+                difficulty="vừa" if change == "number" else "dễ", quote=sentence, origin="generated",
             ))
             out.append(QuizQuestion(
                 id=_id("ds", unit.ref, sentence, "dung"), kind="true_false", question=framed.format(sentence),
                 options=list(TRUE_FALSE), answer=TRUE_FALSE[0], citation=unit.ref,
                 explanation=_explain(provision.label, sentence, prefix="Đúng. "), topic=topic,
-                difficulty="dễ", quote=quote, origin="generated",
+                difficulty="dễ", quote=sentence, origin="generated",
             ))
-        gap = _gap(sentence, unit, provision.unit, doc, topic, topics, documents)
+        gap = _gap(sentence, unit, provision.unit, doc, topic)
         if gap is not None:
             gap.explanation = _explain(provision.label, sentence)
             out.append(gap)
@@ -268,8 +267,7 @@ def _alternatives(number: str, unit: str, count: int) -> list[str]:
     return [str(v).zfill(width) for v in pool[:count]]
 
 
-def _gap(sentence: str, unit: Unit, unit_label: str, doc: Document, topic: str, topics: dict,
-         documents: dict) -> QuizQuestion | None:
+def _gap(sentence: str, unit: Unit, unit_label: str, doc: Document, topic: str) -> QuizQuestion | None:
     numbers = list(_NUMBER.finditer(sentence))
     if len(numbers) != 1:
         return None
@@ -292,7 +290,7 @@ def _gap(sentence: str, unit: Unit, unit_label: str, doc: Document, topic: str, 
 # ---------------------------------------------------------------- which provision
 
 
-def _provision_question(doc: Document, art: Node, topic: str, topics: dict, documents: dict) -> list[QuizQuestion]:
+def _provision_question(doc: Document, art: Node, topic: str, documents: dict) -> list[QuizQuestion]:
     provision = resolve(Ref(doc.id, art.number), documents)
     if provision.attachment or not art.title or not art.number:
         return []  # an attached Quy định's articles are not numbered within the document itself
@@ -312,7 +310,7 @@ def _provision_question(doc: Document, art: Node, topic: str, topics: dict, docu
     return [QuizQuestion(
         id=qid, kind="provision", question=question, options=options, answer=f"Điều {art.number}",
         citation=Ref(doc.id, art.number), topic=topic,
-        explanation=_clip(f"{_capitalise(provision.label)} quy định về «{art.title}»."),
+        explanation=_quoted(f"{_capitalise(provision.label)} quy định về", art.title, "."),
         difficulty="khó", quote=art.heading(), origin="generated",
     )]
 
@@ -321,21 +319,17 @@ def _provision_question(doc: Document, art: Node, topic: str, topics: dict, docu
 
 
 def _explain(label: str, quote: str, prefix: str = "") -> str:
-    head = f"{prefix}{label[0].upper()}{label[1:]}: «"
-    room = MAX_EXPLANATION - len(head) - 1
-    body = quote if len(quote) <= room else quote[: room - 1].rsplit(" ", 1)[0] + "…"
-    return f"{head}{body}»"
+    return _quoted(f"{prefix}{_capitalise(label)}:", quote)
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_EXPLANATION else text[: MAX_EXPLANATION - 2].rsplit(" ", 1)[0] + "…»"
+def _quoted(head: str, quote: str, tail: str = "") -> str:
+    """ "head «quote»tail" within Telegram's explanation limit, the quote shortened if it must be."""
+    room = MAX_EXPLANATION - len(head) - len(tail) - 3  # the space and the two guillemets
+    return f"{head} «{clip(quote, room - 2)}»{tail}"  # clip may add " …"
 
 
 def _option(text: str) -> str:
-    text = _capitalise(text.strip(" .;:"))
-    if len(text) <= MAX_OPTION:
-        return text
-    return text[: MAX_OPTION - 1].rsplit(" ", 1)[0].rstrip(",;") + "…"
+    return clip(_capitalise(text.strip(" .;:")), MAX_OPTION - 2)
 
 
 def _capitalise(text: str) -> str:
@@ -355,5 +349,3 @@ def _id(prefix: str, ref: Ref, *parts: str) -> str:
     digest = hashlib.sha1("\n".join(parts).encode()).hexdigest()[:6]
     return f"{prefix}-{slug}-{digest}"
 
-
-assert MAX_QUESTION  # the limits are enforced by shape_problems; imported for readers of this module

@@ -26,8 +26,8 @@ from typing import Protocol
 from bot.quiz import messages
 from bot.quiz.bank import TRUE_FALSE, Bank, QuizQuestion
 from bot.quiz.picking import pick
-from bot.quiz.results import to_chart, to_csv
-from bot.storage.quiz import Ask, QuizRecords, Round, RoundBusy
+from bot.quiz.results import question_rates, to_chart, to_csv
+from bot.storage.quiz import Ask, Participant, QuizRecords, Round, RoundBusy
 from bot.storage.store import Store
 from bot.storage.tables import utcnow
 
@@ -51,7 +51,8 @@ class QuizChannel(Protocol):
 
     async def post_text(self, chat_id: str, text: str) -> None: ...
 
-    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str) -> None: ...
+    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str, rates: str) -> None:
+        """`rates` is the per-question summary as text, for channels that cannot send files."""
 
     async def close_question(self, chat_id: str, ask: Ask) -> None: ...
 
@@ -247,15 +248,20 @@ class QuizMaster:
         people = await self._db(self.records.participants, rnd.id)
         await channel.post_text(rnd.chat_id, messages.leaderboard(people, len(asks), rnd.total, True, stopped))
         if asks:
-            await self.send_results(rnd)
+            await self._post_results(rnd, asks, people)
 
     async def send_results(self, rnd: Round) -> None:
+        """A finished session's results again (`/quiz_results`)."""
         asks = await self._db(self.records.asks, rnd.id)
         people = await self._db(self.records.participants, rnd.id)
-        done = await self._db(self.records.round, rnd.id)
-        csv_data = to_csv(done, asks, people, self.bank)
-        chart = await asyncio.to_thread(to_chart, done, asks, people)
-        await self.channels[rnd.channel].post_results(rnd.chat_id, csv_data, chart, messages.results_caption(rnd.id))
+        await self._post_results(rnd, asks, people)
+
+    async def _post_results(self, rnd: Round, asks: list[Ask], people: list[Participant]) -> None:
+        csv_data = to_csv(rnd, asks, people, self.bank)
+        chart = await asyncio.to_thread(to_chart, rnd, asks, people)
+        rates = messages.question_rates(question_rates(asks, people))
+        await self.channels[rnd.channel].post_results(rnd.chat_id, csv_data, chart, messages.results_caption(rnd.id),
+                                                      rates)
 
     # ------------------------------------------------------------ posting and answers
 

@@ -15,6 +15,7 @@ SESSION_USAGE = (
 )
 BUSY = "Nhóm đang có một phiên kiểm tra. Gõ /quiz_stop để kết thúc phiên đó trước khi bắt đầu phiên mới."
 NOT_TRAINER = "Chỉ quản trị viên của bot hoặc quản trị viên nhóm mới bắt đầu hay kết thúc được phiên kiểm tra."
+PRIVATE_ONLY = "Luyện tập cá nhân diễn ra trong trò chuyện riêng với bot. Trong nhóm, người hướng dẫn dùng /quiz_start."
 GROUP_ONLY = "Phiên kiểm tra dành cho nhóm. Trong trò chuyện riêng, gõ /quiz để tự luyện."
 NO_SESSION = "Nhóm này không có phiên kiểm tra nào đang diễn ra."
 NO_RESULTS = "Nhóm này chưa có phiên kiểm tra nào đã kết thúc."
@@ -82,6 +83,15 @@ def leaderboard(people: list[Participant], asked: int, total: int, final: bool, 
         lines.append(f"{mark} {p.name}: {p.correct} câu đúng")
     if len(people) > 10:
         lines.append(f"… và {len(people) - 10} người khác")
+    return "\n".join(lines)
+
+
+def question_rates(rates: list[tuple[int, int, int]]) -> str:
+    """Per-question correct rates as lines of text, for channels that cannot send the CSV and chart."""
+    lines = []
+    for pos, answered, correct in rates:
+        share = round(100 * correct / answered) if answered else 0
+        lines.append(f"Câu {pos + 1}: {correct}/{answered} người trả lời đúng ({share}%)")
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ def pick(bank: Bank, n: int, *, topic: str | None = None, history: dict[str, tup
             if len(chosen) >= limit:
                 return
             key = (q.citation.doc, q.citation.article, q.citation.clause, q.citation.point)
-            if key in cited or q in chosen:
+            if key in cited:  # also keeps a question from coming twice: its provision is already cited
                 continue
             chosen.append(q)
             cited.add(key)

@@ -19,8 +19,8 @@ class TerminalChannel:
     async def post_text(self, chat_id: str, text: str) -> None:
         print("\n" + text, flush=True)
 
-    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str) -> None:
-        print("\n" + caption, flush=True)
+    async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str, rates: str) -> None:
+        print(f"\n{caption}\n{rates}", flush=True)
 
     async def close_question(self, chat_id: str, ask: Ask) -> None:
         return None
