@@ -361,7 +361,8 @@ def render(report: dict) -> str:
         "upper bounds).",
         f"- Code: {report['git']}.",
         f"- Settings (product defaults unless overridden): SearchSettings fusion = {fusion}; "
-        f"candidates per side = {searcher.CANDIDATES}; RefusalPolicy {spec['policy']}.",
+        f"candidates per side = {searcher.CANDIDATES}; dense min spread = {searcher.DENSE_MIN_SPREAD}; "
+        f"RefusalPolicy {spec['policy']}.",
         f"- Embedding model `{DEFAULT_MODEL}`; the index is built once (runtime "
         f"{kb['runtime']}) and queried by each runtime (same `model_id`, same vector space).",
         "- Each column is a separate process: peak RSS = `ru_maxrss` of that process (model + index + "
