@@ -20,11 +20,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.evaluation import EvalItem, read_items  # noqa: E402
+from index.text import strip_diacritics  # noqa: E402
 from knowledge_base.model import Document, Kind, Node  # noqa: E402
 from knowledge_base.parsers.structure import split_article_lines  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEV_SET = SHARED / "eval" / "dev_questions.jsonl"
+# Questions the bundled knowledge base cannot answer, ours: half tune the refusal policy, half only test it.
+OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.jsonl"
 ALQAC_DIR = SHARED / "corpus" / "benchmarks"
 CACHE = Path(__file__).resolve().parent / ".cache"
 IN_DOMAIN_LAW = "Luật Viên chức"
@@ -80,6 +83,26 @@ ALQAC_SETS = {
 
 def dev_items() -> list[EvalItem]:
     return read_items(DEV_SET)
+
+
+def out_of_scope_items(split: str) -> list[EvalItem]:
+    """The "tune" or "test" half of OUT_OF_SCOPE; only the tune half may inform a threshold."""
+    wanted = {json.loads(line)["id"] for line in OUT_OF_SCOPE.read_text(encoding="utf-8").splitlines()
+              if line.strip() and json.loads(line)["split"] == split}
+    return [item for item in read_items(OUT_OF_SCOPE) if item.id in wanted]
+
+
+def question_set(name: str) -> list[EvalItem]:
+    """"dev" or "oos" (the held-out half of OUT_OF_SCOPE); a trailing "~" types them without diacritics."""
+    items = dev_items() if name.rstrip("~") == "dev" else out_of_scope_items("test")
+    return stripped(items) if name.endswith("~") else items
+
+
+def stripped(items: list[EvalItem]) -> list[EvalItem]:
+    """The same questions typed without diacritics, as many users type them (ids get "~");
+    questions already typed that way are left out rather than counted twice."""
+    return [EvalItem(f"{i.id}~", strip_diacritics(i.question), i.gold, i.kind)
+            for i in items if strip_diacritics(i.question) != i.question]
 
 
 def alqac_documents(path: Path, names: dict[str, str] | None = None) -> list[Document]:
