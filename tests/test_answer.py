@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from bot.answer import EMPTY_QUESTION, MAX_QUESTION_CHARS, refusal
+from index.text import strip_diacritics
 
 BADGE = "Khi tiếp dân công chức có phải đeo thẻ không?"
 
@@ -69,6 +70,20 @@ def test_out_of_scope_question_is_refused_with_suggestions(answerer):
     # The suggestion names the kind of document that would cover the topic.
     assert "Luật Thi đua, khen thưởng" in refusal("Điều kiện xét tặng danh hiệu Chiến sĩ thi đua cơ sở?")
     assert "129/2007/QĐ-TTg" in refusal("cong so co phai treo anh Bac khong")
+
+
+@pytest.mark.parametrize("question", [
+    "Vượt đèn đỏ khi đi xe máy bị phạt bao nhiêu tiền?",  # law, but not ours
+    "Thủ tục cấp hộ chiếu phổ thông cần những giấy tờ gì?",  # an administrative procedure
+    "Nên mua quà sinh nhật gì cho con gái 5 tuổi?",  # "quà" is one of our words
+    "Giá vàng SJC hôm nay bao nhiêu một lượng?",
+])
+@pytest.mark.parametrize("typed", ["with marks", "without marks"])
+def test_questions_outside_the_knowledge_base_are_refused_however_typed(answerer, question, typed):
+    """Restoring diacritics draws on our own texts, so a restored question must not start to look like ours."""
+    text = question if typed == "with marks" else strip_diacritics(question)
+    answer = answerer.ask(text)
+    assert answer.refused, (text, [c.label for c in answer.citations[:1]])
 
 
 def test_empty_and_punctuation_only_questions(answerer):
