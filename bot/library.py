@@ -1,7 +1,9 @@
 """The knowledge base in service and its index, as one object the CLI and the chat channels share.
 
-The bundled documents are copied into the data directory on first use; from then on the data
-directory is the truth, so an admin's upload or correction survives an upgrade of the package.
+The bundled documents are copied into the data directory, and the data directory is the truth: an
+admin's upload, correction or removal survives an upgrade of the package, while a bundled document
+nobody touched takes the new release's version (`knowledge_base.bundled`). The index follows the
+documents: when they no longer match it, it is rebuilt before the first question.
 Every process re-opens the index when another process (a `/reindex`, an `index add`) has swapped
 in a new build, so several bot workers sharing one index directory stay consistent.
 """
@@ -9,7 +11,7 @@ in a new build, so several bot workers sharing one index directory stay consiste
 from __future__ import annotations
 
 import fcntl
-import shutil
+import logging
 import sys
 import threading
 from collections.abc import Iterator
@@ -23,8 +25,10 @@ from index import builder, storage
 from index.embedders import load_embedder
 from index.embedders.base import Embedder
 from index.searcher import HybridIndex
-from knowledge_base import store
+from knowledge_base import bundled, store
 from knowledge_base.model import Document, Status, Validity
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -35,6 +39,7 @@ class Library:
         self._index_name: str | None = None
         self._lock = threading.RLock()
         self._quiz: tuple[tuple, bank.Bank] | None = None
+        self._synced = self._quiz_synced = False
 
     # ------------------------------------------------------------ model and documents
 
@@ -53,22 +58,23 @@ class Library:
 
     def ensure_knowledge_base(self) -> Path:
         kb = self.settings.kb_dir
-        if not any(kb.glob("*.md")):
-            kb.mkdir(parents=True, exist_ok=True)
-            for path in store.BUNDLED_DIR.glob("*.md"):
-                shutil.copy2(path, kb / path.name)
+        if not self._synced:
+            report = bundled.sync(kb)
+            self._synced = True
+            if report.updated or report.kept:
+                log.info("bundled documents: %d updated from this release, %d kept as changed here (%s)",
+                         len(report.updated), len(report.kept), ", ".join(report.kept[:5]))
         return kb
 
     # ------------------------------------------------------------ quiz bank
 
     @property
     def quiz_dir(self) -> Path:
-        """The bank in service sits beside the documents it cites, copied from the bundled one on first use."""
+        """The bank in service sits beside the documents it cites; trainers may edit it (`knowledge_base.bundled`)."""
         directory = self.settings.kb_dir / "quiz"
-        if not any(directory.glob("*.yaml")):
-            directory.mkdir(parents=True, exist_ok=True)
-            for path in bank.BUNDLED_DIR.glob("*.yaml"):
-                shutil.copy2(path, directory / path.name)
+        if not self._quiz_synced:
+            bundled.sync(directory, bank.BUNDLED_DIR, "*.yaml")
+            self._quiz_synced = True
         return directory
 
     def quiz_bank(self) -> bank.Bank:
@@ -92,11 +98,25 @@ class Library:
     # ------------------------------------------------------------ index lifecycle
 
     def ensure_index(self, progress: bool = True) -> None:
-        """Build the index on first use, so `ask` works on a fresh machine with no extra step."""
+        """Build the index on first use, so `ask` works on a fresh machine with no extra step, and
+        rebuild it when the documents changed under it (a release, or a file fixed by hand)."""
         if storage.current_name(self.settings.index_dir) is None:
             if progress:
                 print("Đang xây chỉ mục lần đầu (vài phút)…", file=sys.stderr)
             self.rebuild(progress=progress)
+        elif not self._index_matches():
+            with self._writing():
+                if self._index_matches():  # another worker got there first
+                    return
+                if progress:
+                    print("Văn bản đã thay đổi so với chỉ mục: đang cập nhật chỉ mục…", file=sys.stderr)
+                builder.build(self.settings.index_dir, self.documents(), self.embedder, progress=progress,
+                              cache_dir=self.settings.cache_dir)
+
+    def _index_matches(self) -> bool:
+        manifest = storage.read_manifest(storage.current_build(self.settings.index_dir))
+        indexed = {doc_id: meta["hash"] for doc_id, meta in manifest.documents.items()}
+        return indexed == {d.id: builder.document_hash(d) for d in self.documents()}
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
