@@ -170,6 +170,7 @@ def test_private_practice_asks_wrong_answers_again(fake, settings, library, data
 
     first, done1, second, done2, unknown = run_app(_app(fake, assistant), scenario)
     assert "đúng 4/5" in done1.params["text"] and "đúng 5/5" in done2.params["text"]
+    assert done1.params["text"].endswith("Gõ /quiz để luyện tiếp.")  # the chat's own way to go on
     assert all(p.params["open_period"] is None if "open_period" in p.params else True for p in first)
     assert second[0].params["question"].split(". ", 1)[1] == first[0].params["question"].split(". ", 1)[1]
     assert "quà tặng" in unknown.params["text"]

@@ -28,6 +28,7 @@ _TRAINER_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 class TelegramQuizChannel:
     name = CHANNEL
     native_feedback = True  # the quiz poll shows right/wrong and the explanation itself
+    again = messages.AGAIN_IN_CHAT
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot

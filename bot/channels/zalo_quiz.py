@@ -15,6 +15,7 @@ from bot.storage.quiz import Ask
 class ZaloQuizChannel:
     name = "zalo"
     native_feedback = False
+    again = messages.AGAIN_IN_CHAT
 
     def __init__(self, send) -> None:  # noqa: ANN001 - ZaloBot.send(chat_id, *texts)
         self._send = send

@@ -44,6 +44,7 @@ class QuizChannel(Protocol):
 
     name: str
     native_feedback: bool  # True: the channel shows right/wrong itself (Telegram quiz polls)
+    again: str  # how a person starts another practice round here, said at the end of one
 
     async def post_question(self, chat_id: str, question: QuizQuestion, options: list[str], correct: int,
                             position: int, total: int, seconds: int | None) -> tuple[str | None, str | None]:
@@ -141,7 +142,7 @@ class QuizMaster:
         correct = people[0].correct if people else 0
         history = await self._db(self.records.history, rnd.channel, rnd.started_by)
         retry = sum(1 for right, _ in history.values() if not right)
-        await channel.post_text(rnd.chat_id, messages.practice_done(correct, rnd.total, retry))
+        await channel.post_text(rnd.chat_id, messages.practice_done(correct, rnd.total, retry, channel.again))
 
     # ------------------------------------------------------------ group sessions
 

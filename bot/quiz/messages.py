@@ -64,9 +64,12 @@ def feedback(q: QuizQuestion, options: list[str], chosen: int, correct: int) -> 
     return f"{verdict}\n{q.explanation}"
 
 
-def practice_done(correct: int, total: int, retry: int) -> str:
+AGAIN_IN_CHAT = "Gõ /quiz để luyện tiếp."
+
+
+def practice_done(correct: int, total: int, retry: int, again: str) -> str:
     tail = f" Có {retry} câu bạn từng trả lời sai sẽ được hỏi lại ở lượt sau." if retry else ""
-    return f"Kết thúc lượt luyện tập: đúng {correct}/{total} câu.{tail} Gõ /quiz để luyện tiếp."
+    return f"Kết thúc lượt luyện tập: đúng {correct}/{total} câu.{tail} {again}"
 
 
 def leaderboard(people: list[Participant], asked: int, total: int, final: bool, stopped: bool = False) -> str:

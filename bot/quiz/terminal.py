@@ -10,6 +10,7 @@ from bot.storage.quiz import Ask
 class TerminalChannel:
     name = "terminal"
     native_feedback = False
+    again = "Chạy lại conduct-bot quiz play để luyện tiếp."
 
     async def post_question(self, chat_id: str, question: QuizQuestion, options: list[str], correct: int,
                             position: int, total: int, seconds: int | None) -> tuple[str | None, str | None]:
