@@ -236,9 +236,6 @@ class QuizMaster:
             log.exception("quiz: session %s failed; it will be resumed when its lease runs out", round_id)
 
     async def _finish(self, rnd: Round, stopped: bool) -> None:
-        status = "stopped" if stopped else "finished"
-        if not await self._db(self.records.set_status, rnd.id, status, only_if=("running", "stopping")):
-            return  # someone else finished it
         channel = self.channels[rnd.channel]
         asks = await self._db(self.records.asks, rnd.id)
         if stopped and asks and asks[-1].closes_at and utcnow() < asks[-1].closes_at:
@@ -246,6 +243,11 @@ class QuizMaster:
                 await channel.close_question(rnd.chat_id, asks[-1])
             except Exception:  # the poll may have closed on its own meanwhile
                 log.warning("quiz: could not close the last question of session %s", rnd.id, exc_info=True)
+            # Votes cast just before the stop may still be on their way: they count, as at a deadline.
+            await asyncio.sleep(self.grace.total_seconds())
+        status = "stopped" if stopped else "finished"
+        if not await self._db(self.records.set_status, rnd.id, status, only_if=("running", "stopping")):
+            return  # someone else finished it
         people = await self._db(self.records.participants, rnd.id)
         await channel.post_text(rnd.chat_id, messages.leaderboard(people, len(asks), rnd.total, True, stopped))
         if asks:
