@@ -87,8 +87,8 @@ def dev_items() -> list[EvalItem]:
 
 def out_of_scope_items(split: str) -> list[EvalItem]:
     """The "tune" or "test" half of OUT_OF_SCOPE; only the tune half may inform a threshold."""
-    wanted = {json.loads(line)["id"] for line in OUT_OF_SCOPE.read_text(encoding="utf-8").splitlines()
-              if line.strip() and json.loads(line)["split"] == split}
+    records = [json.loads(line) for line in OUT_OF_SCOPE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    wanted = {r["id"] for r in records if r["split"] == split}
     return [item for item in read_items(OUT_OF_SCOPE) if item.id in wanted]
 
 

@@ -276,9 +276,9 @@ class RefusalSweep:
             f1[idx], tp[idx], wrong[idx] = o.f1, o.refused_oos, len(o.refused_in_scope)
         return names, f1, tp, wrong
 
-    def policy_at(self, names: list[str], idx: tuple[int, ...]) -> RefusalPolicy:
-        return dataclasses.replace(self.default, **{n: float(self.grids[n][i]) for n, i in zip(names, idx,
-                                                                                              strict=True)})
+    def cell(self, policy: RefusalPolicy, names: list[str]) -> tuple[int, ...]:
+        """The grid cell with the same effect as `policy`: both lie between the same two observations."""
+        return tuple(int(np.searchsorted(self.observed[n], getattr(policy, n), side="left")) for n in names)
 
 
 def _cut_points(v: np.ndarray) -> np.ndarray:
@@ -499,9 +499,8 @@ def tune_refusal(answerer: Answerer, items: list[EvalItem], held_out: list[EvalI
     print(table(["N", "OOS refused", "F1", "policy", "in-scope refused"], rows))
 
     rec = pick_policy(rs, names, f1, wrong, near, max_wrong)
-    default_idx = tuple(int(np.searchsorted(rs.observed[n], getattr(rs.default, n), side="left")) for n in names)
-    keep = len(default.refused_in_scope) <= max_wrong and near[default_idx] >= near[tuple(
-        int(np.searchsorted(rs.observed[n], getattr(rec.policy, n), side="left")) for n in names)] - 1e-9
+    keep = (len(default.refused_in_scope) <= max_wrong
+            and near[rs.cell(rs.default, names)] >= near[rs.cell(rec.policy, names)] - 1e-9)
     if keep:
         rec = default
     print(f"\n== Recommendation: refusal (best neighbourhood-mean F1 with at most {max_wrong} "
@@ -510,8 +509,7 @@ def tune_refusal(answerer: Answerer, items: list[EvalItem], held_out: list[EvalI
         print("The current default already reaches the best neighbourhood F1 within the budget: keep it.")
     print(f"{rec.policy}: refuses {rec.refused_oos}/{n_oos} out of scope, F1 {rec.f1:.3f}; "
           f"in-scope wrongly refused: {len(rec.refused_in_scope)} {rec.refused_in_scope}")
-    # The cut point with the same effect as the policy's value: both lie between the same two observations.
-    idx = tuple(int(np.searchsorted(rs.observed[n], getattr(rec.policy, n), side="left")) for n in names)
+    idx = rs.cell(rec.policy, names)
     print(f"neighbourhood mean F1 (±2% of each threshold's range) {near[idx]:.3f}")
     for axis, name in enumerate(names):
         sel = tuple(slice(None) if a == axis else idx[a] for a in range(f1.ndim))
@@ -530,8 +528,9 @@ def tune_refusal(answerer: Answerer, items: list[EvalItem], held_out: list[EvalI
     test = RefusalSweep(answerer, held_out, hits)
     print("\n== Held out (out_of_scope.jsonl test half; not used above) ==")
     for name, policy in (("recommended", rec.policy), ("current default", rs.default)):
+        refused = test.refused(policy)
         print(f"{name} {policy}: " + "; ".join(
-            f"{label} {int((test.refused(policy) & mask).sum())}/{int(mask.sum())} refused"
+            f"{label} {int((refused & mask).sum())}/{int(mask.sum())} refused"
             for label, mask in (("typed with diacritics", ~test.stripped), ("without", test.stripped))))
 
 

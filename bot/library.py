@@ -104,19 +104,19 @@ class Library:
             if progress:
                 print("Đang xây chỉ mục lần đầu (vài phút)…", file=sys.stderr)
             self.rebuild(progress=progress)
-        elif not self._index_matches():
+        elif not self._index_matches(self.documents()):
             with self._writing():
-                if self._index_matches():  # another worker got there first
+                documents = self.documents()
+                if self._index_matches(documents):  # another worker got there first
                     return
                 if progress:
                     print("Văn bản đã thay đổi so với chỉ mục: đang cập nhật chỉ mục…", file=sys.stderr)
-                builder.build(self.settings.index_dir, self.documents(), self.embedder, progress=progress,
-                              cache_dir=self.settings.cache_dir)
+                self._build(documents, progress)
 
-    def _index_matches(self) -> bool:
+    def _index_matches(self, documents: list[Document]) -> bool:
         manifest = storage.read_manifest(storage.current_build(self.settings.index_dir))
         indexed = {doc_id: meta["hash"] for doc_id, meta in manifest.documents.items()}
-        return indexed == {d.id: builder.document_hash(d) for d in self.documents()}
+        return indexed == {d.id: builder.document_hash(d) for d in documents}
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -135,8 +135,12 @@ class Library:
 
     def rebuild(self, progress: bool = False, report: builder.Report | None = None) -> Path:
         with self._writing():
-            return builder.build(self.settings.index_dir, self.documents(), self.embedder, progress=progress,
-                                 cache_dir=self.settings.cache_dir, report=report)
+            return self._build(self.documents(), progress, report)
+
+    def _build(self, documents: list[Document], progress: bool, report: builder.Report | None = None) -> Path:
+        """A full build; the caller holds the write lock."""
+        return builder.build(self.settings.index_dir, documents, self.embedder, progress=progress,
+                             cache_dir=self.settings.cache_dir, report=report)
 
     def add(self, doc: Document, progress: bool = False) -> Path:
         """Save a document into the knowledge base and index it incrementally."""

@@ -37,7 +37,8 @@ def sync(kb_dir: Path, bundled_dir: Path = BUNDLED_DIR, pattern: str = "*.md") -
     record_path = kb_dir / RECORD
     record: dict[str, str] = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
     report = SyncReport()
-    for source in sorted(bundled_dir.glob(pattern)):
+    sources = sorted(bundled_dir.glob(pattern))
+    for source in sources:
         shipped = source.read_bytes()
         digest = _digest(shipped)
         target = kb_dir / source.name
@@ -57,8 +58,7 @@ def sync(kb_dir: Path, bundled_dir: Path = BUNDLED_DIR, pattern: str = "*.md") -
             report.updated.append(source.name)
         else:
             report.kept.append(source.name)
-    shipped_names = {source.name for source in bundled_dir.glob(pattern)}
-    for name in sorted(set(record) - shipped_names):
+    for name in sorted(set(record) - {source.name for source in sources}):
         target = kb_dir / name
         if target.exists() and _digest(target.read_bytes()) == record[name]:
             target.unlink()
