@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from knowledge_base import phapdien, store
+from knowledge_base import ids, phapdien, store
 from knowledge_base.model import Document, Status, Validity
 from knowledge_base.parsers import parse_file
 from knowledge_base.parsers.structure import split_article_lines
@@ -165,7 +165,7 @@ def build_all(corpus: Path) -> list[Document]:
 
 def write(docs: list[Document], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    wanted = {store.file_name(d.id) for d in docs}
+    wanted = {ids.file_name(d.id) for d in docs}
     if len(wanted) != len(docs):
         raise ValueError("Hai văn bản trùng tên tệp")
     for stale in out.glob("*.md"):

@@ -20,11 +20,13 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from knowledge_base import ids
 from knowledge_base.model import Document, Kind, Node, Status, Validity
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "documents"
@@ -41,13 +43,6 @@ _ATTACHMENT_PREFIX = "Kèm theo: "
 
 class StoreError(ValueError):
     """A knowledge-base file that cannot be read; the message names the file and the line."""
-
-
-def file_name(doc_id: str) -> str:
-    """A file name for a document id ("80/2025/QH15" → "80-2025-QH15.md"), stable and portable."""
-    ascii_id = unicodedata.normalize("NFC", doc_id).replace("Đ", "D").replace("đ", "d")
-    ascii_id = unicodedata.normalize("NFKD", ascii_id).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_id).strip("-") + ".md"
 
 
 # ---------------------------------------------------------------- writing
@@ -141,14 +136,26 @@ def _unescape(text: str) -> str:
 
 
 def save(doc: Document, directory: Path) -> Path:
-    """Write atomically: a reader never sees half a file, a crash never leaves one."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / file_name(doc.id)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(render(doc))
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; a bot running as another user must still read it
-    os.replace(tmp, target)
+    """Write into a knowledge-base directory under the file name its id gives."""
+    return write(doc, directory / ids.file_name(doc.id))
+
+
+def write(doc: Document, target: Path) -> Path:
+    """Write atomically: a reader never sees half a file, a crash never leaves one.
+
+    The temporary file is hidden and does not end in .md, so a loader that runs while it exists
+    (or after a crash left it behind) never reads it as a document.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(render(doc))
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a bot running as another user must still read it
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -282,7 +289,79 @@ def load(path: Path) -> Document:
     return loads(path.read_text(encoding="utf-8"), origin=str(path))
 
 
-def load_all(directory: Path = BUNDLED_DIR) -> list[Document]:
-    """Every document in a knowledge-base directory, sorted by file name for stable ids and hashes."""
-    return [load(p) for p in sorted(directory.glob("*.md"))]
+def document_files(directory: Path) -> list[Path]:
+    """The document files of a directory, sorted by name; hidden files (temporary, crash leftovers) are not."""
+    return sorted(p for p in directory.glob("*.md") if not p.name.startswith("."))
 
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the loader could not use, and why (Vietnamese, for `index info` and admins)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class Scan:
+    documents: list[Document] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)  # document id → its file
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def scan(directory: Path) -> Scan:
+    """Every readable document of a directory; a file that cannot be read is skipped and reported.
+
+    One broken file (a hand edit, a crash of an older version) must not take the others down.
+    Two files with the same document id keep the one whose name the id gives.
+    """
+    out = Scan()
+    by_key: dict[str, Path] = {}
+    for path in document_files(directory):
+        try:
+            doc = load(path)
+        except Exception as exc:  # a YAML, encoding or structure error: any of them only skips this file
+            out.skipped.append(Skipped(path, _reason(exc, path)))
+            continue
+        key = _key(doc.id)
+        if key in by_key:
+            if path.name.lower() == key and by_key[key].name.lower() != key:
+                previous = by_key[key]
+                out.skipped.append(Skipped(previous, f"trùng số hiệu {doc.id} với tệp {path.name}"))
+                out.documents = [d for d in out.documents if out.paths[d.id] != previous]
+            else:
+                out.skipped.append(Skipped(path, f"trùng số hiệu {doc.id} với tệp {by_key[key].name}"))
+                continue
+        by_key[key] = path
+        out.documents.append(doc)
+        out.paths[doc.id] = path
+    out.documents.sort(key=lambda d: out.paths[d.id].name)
+    return out
+
+
+def _key(doc_id: str) -> str:
+    try:
+        return ids.key(doc_id)
+    except ids.InvalidId:
+        return doc_id.casefold()
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "tệp không phải UTF-8"
+    text = str(exc)
+    if text.startswith(str(path)):  # StoreError names the file; the report names it already
+        text = text[len(str(path)) :].lstrip(":0123456789 ")
+    return text or type(exc).__name__
+
+
+def load_all(directory: Path = BUNDLED_DIR) -> list[Document]:
+    """Every document in a directory, sorted by file name; StoreError on the first unreadable file.
+
+    For the bundled documents and the tools that build them, where a broken file is a bug.
+    """
+    result = scan(directory)
+    if result.skipped:
+        first = result.skipped[0]
+        raise StoreError(f"{first.path}: {first.reason}")
+    return result.documents

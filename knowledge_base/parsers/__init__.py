@@ -43,6 +43,8 @@ def lines_from_bytes(data: bytes, filename: str) -> list[str]:
         return reader(data)
     except ParseError as exc:
         raise ParseError(f"Không đọc được tệp {filename}: {exc}") from exc
+    except (MemoryError, RecursionError):
+        raise  # not a broken file but a limit reached: the isolated parser says which (`knowledge_base.intake`)
     except Exception as exc:  # a library's own error: the user needs the file named, not a trace
         reason = f"tệp bị hỏng hoặc không đúng định dạng {suffix} ({type(exc).__name__})"
         raise ParseError(f"Không đọc được tệp {filename}: {reason}") from exc
