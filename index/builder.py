@@ -96,7 +96,7 @@ def _doc_meta(doc: Document, n_chunks: int) -> dict:
 
 
 def build(root: Path, documents: list[Document], embedder: Embedder, progress: bool = False,
-          cache_dir: Path | None = None, report: Report | None = None) -> Path:
+          cache_dir: Path | None = None, report: Report | None = None, publish: bool = True) -> Path:
     """Build from scratch and swap it in atomically. The old index serves until the swap.
 
     `report` receives short Vietnamese progress lines (a chat admin watches one message being edited).
@@ -118,36 +118,37 @@ def build(root: Path, documents: list[Document], embedder: Embedder, progress: b
     storage.add_vectors(index, [c["id"] for c in chunks], vectors)
     manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, chunks, articles)
     files = storage.BuildFiles(manifest, chunks, articles, index)
-    return storage.write_build(root, files)
+    return storage.write_build(root, files, publish=publish)
 
 
 def add_document(root: Path, doc: Document, embedder: Embedder, progress: bool = False,
-                 cache_dir: Path | None = None) -> Path:
-    """Add (or replace) one document without re-embedding the others."""
+                 cache_dir: Path | None = None, *, drop: tuple[str, ...] = (), publish: bool = True) -> Path:
+    """Add (or replace) one document without re-embedding the others; `drop` removes other ids too
+    (the old spelling of a number the new document replaces)."""
     current = storage.read_build(storage.current_build(root))
     check_model(current.manifest, embedder)
-    files = _without(current, doc.id)
+    files = current
+    for doc_id in {doc.id, *drop}:
+        files = _without(files, doc_id)
     next_id = max((c["id"] for c in files.chunks), default=-1) + 1
     rows, arts = _prepare(doc, next_id)
     storage.add_vectors(files.vectors, [r["id"] for r in rows], _embed(embedder, rows, progress, cache_dir))
     files.chunks += rows
     files.articles += arts
-    docs_meta = dict(files.manifest.documents)
+    docs_meta = {k: v for k, v in files.manifest.documents.items() if k not in drop}
     docs_meta[doc.id] = _doc_meta(doc, len(rows))
     files.manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, files.chunks, files.articles)
-    return storage.write_build(root, files)
+    return storage.write_build(root, files, publish=publish)
 
 
-def remove_document(root: Path, doc_id: str) -> Path:
-    """Remove one document; nothing is embedded, so no model is needed."""
+def remove_document(root: Path, doc_id: str, *, publish: bool = True) -> Path:
+    """Remove one document (an id the index does not have changes nothing); no model is needed."""
     current = storage.read_build(storage.current_build(root))
-    if doc_id not in current.manifest.documents:
-        raise KeyError(doc_id)
     files = _without(current, doc_id)
     docs_meta = {k: v for k, v in current.manifest.documents.items() if k != doc_id}
     old = current.manifest
     files.manifest = _manifest(old.model_id, old.dim, docs_meta, files.chunks, files.articles)
-    return storage.write_build(root, files)
+    return storage.write_build(root, files, publish=publish)
 
 
 def _without(files: storage.BuildFiles, doc_id: str) -> storage.BuildFiles:

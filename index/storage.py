@@ -95,8 +95,12 @@ def read_build(path: Path) -> BuildFiles:
     return BuildFiles(manifest, chunks, articles, vectors)
 
 
-def write_build(root: Path, files: BuildFiles) -> Path:
-    """Write a complete build aside, then make it current in one atomic step."""
+def write_build(root: Path, files: BuildFiles, *, publish: bool = True) -> Path:
+    """Write a complete build aside, then (unless `publish` is False) make it current in one atomic step.
+
+    A knowledge-base change writes its build unpublished, commits the document, then publishes:
+    see `bot.library`. The caller holds the write lock.
+    """
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -114,18 +118,50 @@ def write_build(root: Path, files: BuildFiles) -> Path:
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    pointer_tmp = root / f".CURRENT.{os.getpid()}"
-    pointer_tmp.write_text(stamp + "\n", encoding="utf-8")
-    os.replace(pointer_tmp, root / "CURRENT")
-    _prune(builds, keep=stamp)
+    if publish:
+        publish_build(root, final)
     return final
 
 
+def publish_build(root: Path, build: Path) -> None:
+    """Make a complete build the one in service (atomic), then prune old ones."""
+    pointer_tmp = root / f".CURRENT.{os.getpid()}"
+    pointer_tmp.write_text(build.name + "\n", encoding="utf-8")
+    os.replace(pointer_tmp, root / "CURRENT")
+    _prune(root / "builds", keep=build.name)
+
+
+def complete_builds(root: Path) -> list[Path]:
+    """Builds with a manifest, oldest first (names are time stamps)."""
+    builds = root / "builds"
+    if not builds.is_dir():
+        return []
+    return sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and (p / "manifest.json").exists())
+
+
+def clean(root: Path) -> list[Path]:
+    """Remove what a killed writer left: half-written builds and pointer files. Call under the write lock."""
+    removed: list[Path] = []
+    for leftover in root.glob(".CURRENT.*"):
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    builds = root / "builds"
+    if builds.is_dir():
+        for entry in builds.iterdir():
+            if entry.name.startswith(".partial-") or (entry.is_dir() and not (entry / "manifest.json").exists()):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+    return removed
+
+
 def _prune(builds: Path, keep: str) -> None:
+    """Keep the build in service and the one before it (for roll-back); also drop unpublished ones older
+    than the build in service, which a killed writer left."""
     complete = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for old in complete[:-KEEP_BUILDS]:
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
+    older = [p for p in complete if p.name < keep]
+    for old in older[: max(len(older) - (KEEP_BUILDS - 1), 0)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def new_vector_index(dim: int) -> faiss.Index:
