@@ -8,21 +8,21 @@ the same way. Methods are synchronous (model, index and database are); channels 
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.answer import Answer, Answerer
+from bot import messages
+from bot.admin import Actor, Admin
+from bot.answer import MAX_QUESTION_CHARS, Answer, Answerer
 from bot.config import Settings
 from bot.library import Library
 from bot.quiz.master import QuizMaster
 from bot.storage import Stats, Store
-from bot.uploads import PendingUpload, Uploads
-from knowledge_base.model import Document, Status
+from knowledge_base import hygiene
+from knowledge_base.model import Document
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,8 @@ class Assistant:
         self.settings = settings
         self.library = library or Library(settings)
         self.store = store or Store(settings.database, log_content=settings.log_question_text)
-        self.uploads = Uploads(settings.uploads_dir, max_bytes=settings.max_upload_mb * 1024 * 1024)
+        self.admin = Admin(settings, self.library, self.store)
         self.limiter = RateLimiter(settings.questions_per_minute)
-        self._reindex_lock = threading.Lock()
 
     @functools.cached_property
     def quiz(self) -> QuizMaster:
@@ -77,7 +76,7 @@ class Assistant:
         # A fresh Answerer per question: it binds the index in service, which /reindex may have swapped.
         answer = Answerer(self.library.index).ask(text)
         question_id = self.store.record_question(
-            channel, user_id, chat_id, text, refused=answer.refused,
+            channel, user_id, chat_id, hygiene.clean(text)[:MAX_QUESTION_CHARS], refused=answer.refused,
             citations=[c.label for c in answer.citations[:3]], took_ms=answer.took_ms,
         )
         return Asked(answer, question_id)
@@ -103,94 +102,26 @@ class Assistant:
 
     # ------------------------------------------------------------ admins
 
+    def actor(self, channel: str, user_id: str) -> Actor:
+        return Actor(channel, str(user_id))
+
     def is_admin(self, channel: str, user_id: str) -> bool:
-        return self.settings.is_admin(channel, user_id) or self.store.is_admin(channel, user_id)
+        return self.admin.is_admin(Actor(channel, str(user_id)))
 
     def allow_admin(self, channel: str, user_id: str, action: str) -> bool:
         """Admins pass; anyone else's attempt is recorded as refused (the channel tells them so)."""
-        if self.is_admin(channel, user_id):
-            return True
-        self.audit(channel, user_id, action, "", "error: không có quyền")
-        return False
-
-    def audit(self, channel: str, user_id: str, action: str, detail: str, result: str = "ok") -> None:
-        self.store.audit(channel, user_id, action, detail, result)
-
-    def receive_upload(self, channel: str, user_id: str, filename: str, data: bytes) -> PendingUpload:
-        """Parse an uploaded directive and keep it aside until an admin confirms (any worker may confirm)."""
-        try:
-            pending = self.uploads.stage(filename, data)
-        except Exception as exc:
-            self.audit(channel, user_id, "upload", filename, f"error: {exc}")
-            raise
-        self.audit(channel, user_id, "upload", f"{filename} → {pending.document.id}", "ok: chờ xác nhận")
-        return pending
-
-    def confirm_upload(self, channel: str, user_id: str, token: str) -> Document:
-        pending = self.uploads.get(token)
-        try:
-            self.library.add(pending.document)
-        except Exception as exc:
-            self.audit(channel, user_id, "add_document", pending.document.id, f"error: {exc}")
-            raise
-        self.uploads.discard(token)
-        doc = pending.document
-        self.store.register_document(doc.id, doc.display_name, doc.validity.status.value,
-                                     channel=channel, user_id=user_id, source=pending.filename)
-        self.audit(channel, user_id, "add_document", doc.id)
-        return doc
-
-    def cancel_upload(self, channel: str, user_id: str, token: str) -> None:
-        self.uploads.discard(token)
-        self.audit(channel, user_id, "cancel_upload", token)
-
-    def reindex(self, channel: str, user_id: str, report: Callable[[str], None] | None = None) -> int:
-        """Rebuild the whole index aside; the old one serves until the swap. Returns the chunk count."""
-        if not self._reindex_lock.acquire(blocking=False):
-            raise ReindexRunning
-        try:
-            self.library.rebuild(report=report)
-            count = len(self.library.index)
-        except Exception as exc:
-            self.audit(channel, user_id, "reindex", "", f"error: {exc}")
-            raise
-        finally:
-            self._reindex_lock.release()
-        self.audit(channel, user_id, "reindex", f"{count} đoạn")
-        return count
+        return self.admin.allow(Actor(channel, str(user_id)), action)
 
     def documents(self) -> list[Document]:
         return self.library.documents()
 
-    def mark_superseded(self, channel: str, user_id: str, doc_id: str, by: str) -> Document:
-        note = f"Đã bị thay thế bởi {by} (quản trị viên ghi nhận)." if by else ""
-        try:
-            doc = self.library.set_status(doc_id, Status.SUPERSEDED, [by] if by else [], note)
-        except KeyError:
-            self.audit(channel, user_id, "mark_superseded", doc_id, "error: không có văn bản này")
-            raise
-        self._sync_registry(doc)
-        self.audit(channel, user_id, "mark_superseded", f"{doc_id} ← {by}")
-        return doc
-
-    def remove_document(self, channel: str, user_id: str, doc_id: str) -> bool:
-        removed = self.library.remove(doc_id)
-        if removed:
-            # A bundled document was never in the registry of admin changes.
-            with contextlib.suppress(KeyError):
-                self.store.remove_document(doc_id)
-        self.audit(channel, user_id, "remove_document", doc_id, "ok" if removed else "error: không có văn bản này")
-        return removed
-
-    def _sync_registry(self, doc: Document) -> None:
-        try:
-            self.store.mark_document(doc.id, doc.validity.status.value)
-        except KeyError:
-            self.store.register_document(doc.id, doc.display_name, doc.validity.status.value)
+    def documents_text(self, channel: str, user_id: str) -> str:
+        """`/docs`: the documents and their validity; admins also see the files skipped because of errors."""
+        text = messages.document_list(self.library.documents())
+        if self.is_admin(channel, user_id) and self.library.skipped():
+            text += "\n\n" + messages.skipped_files(self.library.skipped())
+        return text
 
     def stats(self, days: int = 7) -> Stats:
         return self.store.stats(days)
 
-
-class ReindexRunning(RuntimeError):
-    """A rebuild is already under way in this process."""

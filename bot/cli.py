@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
-from bot.answer import Answerer
+from bot import messages
+from bot.answer import Answer, Answerer
 from bot.config import Settings
 from bot.library import Library
+from bot.messages import APOLOGY
 from index import storage
+from knowledge_base import hygiene
 from knowledge_base.model import Status
 
 
 def main(argv: list[str] | None = None) -> int:
-    for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+    # Bytes that are not UTF-8 (a pasted file name, a question from another code page) must not end
+    # the program: they come in as U+FFFD, and whatever is printed is written, never raised on.
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -56,10 +63,26 @@ def _parser() -> argparse.ArgumentParser:
     add = idx.add_parser("add", help="thêm một văn bản (.txt .md .html .docx .pdf) vào kho và chỉ mục")
     add.add_argument("file", type=Path)
     add.add_argument("--id", help="số hiệu văn bản, nếu tệp không ghi rõ")
+    add.add_argument("--title", help="trích yếu, nếu tệp không ghi rõ")
+    add.add_argument("--replace", action="store_true",
+                     help="thay văn bản cùng số hiệu đã có (bản cũ được lưu vào lịch sử)")
+    add.add_argument("--reason", default="", help="lý do, ghi vào lịch sử")
     add.set_defaults(handler=cmd_index_add)
-    remove = idx.add_parser("remove", help="gỡ một văn bản khỏi kho và chỉ mục")
+    remove = idx.add_parser("remove", help="gỡ một văn bản khỏi kho và chỉ mục (lưu vào lịch sử)")
     remove.add_argument("doc", help="số hiệu văn bản, ví dụ 80/2025/QH15")
+    remove.add_argument("--reason", default="", help="lý do, ghi vào lịch sử")
     remove.set_defaults(handler=cmd_index_remove)
+    supersede = idx.add_parser("supersede", help="ghi nhận một văn bản hết hiệu lực")
+    supersede.add_argument("doc", help="số hiệu văn bản hết hiệu lực")
+    supersede.add_argument("by", nargs="?", default="", help="số hiệu văn bản thay thế (tùy chọn)")
+    supersede.set_defaults(handler=cmd_index_supersede)
+    hist = idx.add_parser("history", help="các bản cũ đã bị thay thế hoặc gỡ")
+    hist.add_argument("doc", nargs="?", help="chỉ văn bản này")
+    hist.set_defaults(handler=cmd_index_history)
+    restore = idx.add_parser("restore", help="khôi phục một bản cũ trong lịch sử")
+    restore.add_argument("doc", help="số hiệu văn bản")
+    restore.add_argument("--version", type=int, help="số bản (xem index history); mặc định bản mới nhất")
+    restore.set_defaults(handler=cmd_index_restore)
 
     ev = sub.add_parser("eval", help="đánh giá truy hồi trên bộ câu hỏi có đáp án (JSONL)")
     ev.add_argument("file", type=Path)
@@ -98,12 +121,16 @@ def _answerer(library: Library) -> Answerer:
 
 
 def cmd_ask(library: Library, args: argparse.Namespace) -> int:
+    """One answer per question; with "-", exactly one output line per input line, whatever the line holds,
+    so a client pairing answers with its questions by line never gets out of step."""
     answerer = _answerer(library)
-    questions = (line.rstrip("\n") for line in sys.stdin) if args.question == "-" else [args.question]
+    questions = (line.rstrip("\r\n") for line in sys.stdin) if args.question == "-" else [args.question]
     for question in questions:
-        if args.question == "-" and not question.strip():
-            continue
-        answer = answerer.ask(question)
+        try:
+            answer = answerer.ask(question)
+        except Exception:  # one bad line must not lose the answers to the lines after it
+            logging.getLogger(__name__).exception("answering a question failed")
+            answer = Answer(question=hygiene.clean_line(question), answer=APOLOGY, refused=True)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -126,15 +153,18 @@ def cmd_chat(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_index_build(library: Library, args: argparse.Namespace) -> int:
+    library.recover()
     docs = library.documents()
     print(f"Xây chỉ mục cho {len(docs)} văn bản…", file=sys.stderr)
     path = library.rebuild(progress=True)
     manifest = storage.read_manifest(path)
     print(f"Xong: {manifest.counts['chunks']} đoạn từ {manifest.counts['documents']} văn bản → {path}")
+    _print_skipped(library)
     return 0
 
 
 def cmd_index_info(library: Library, args: argparse.Namespace) -> int:
+    library.ensure_index()
     path = storage.current_build(library.settings.index_dir)
     m = storage.read_manifest(path)
     print(f"Chỉ mục:      {path}")
@@ -143,33 +173,97 @@ def cmd_index_info(library: Library, args: argparse.Namespace) -> int:
     print(f"Mã kho:       {m.corpus_hash}")
     print(f"Số lượng:     {m.counts['documents']} văn bản, {m.counts['articles']} điều/mục, "
           f"{m.counts['chunks']} đoạn")
+    print(f"Lịch sử:      {len(library.history.versions())} bản cũ (conduct-bot index history)")
     print("Văn bản:")
     for doc_id, meta in sorted(m.documents.items()):
         print(f"  {doc_id:28} {Status(meta['status']).label:18} {meta['chunks']:5} đoạn  {meta['title']}")
+    _print_skipped(library)
+    return 0
+
+
+def _print_skipped(library: Library) -> None:
+    text = messages.skipped_files(library.skipped(), messages.IN_SHELL)
+    if text:
+        print(text)
+
+
+def _admin(library: Library):  # noqa: ANN202 - bot.admin.Admin, imported late (the database is opened here)
+    from bot.admin import Admin
+    from bot.storage import Store
+
+    return Admin(library.settings, library, Store(library.settings.database))
+
+
+def _cli_actor():  # noqa: ANN202
+    import getpass
+
+    from bot.admin import Actor
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry
+        user = str(os.getuid())
+    return Actor("cli", user)
+
+
+def _admin_call(work) -> int:  # noqa: ANN001 - a zero-argument callable printing its own success
+    from bot.admin import AdminError
+    from bot.library import DocumentExists
+
+    try:
+        work()
+    except AdminError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        if isinstance(exc.__cause__, DocumentExists):
+            print("Muốn thay văn bản đó bằng tệp này: thêm --replace (bản cũ được lưu vào lịch sử, "
+                  "khôi phục được bằng conduct-bot index restore).", file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_index_add(library: Library, args: argparse.Namespace) -> int:
-    from knowledge_base.parsers import ParseError, parse_file
+    def work() -> None:
+        change = _admin(library).add_file(_cli_actor(), args.file, doc_id=args.id, title=args.title,
+                                          replace=args.replace, reason=args.reason, progress=True)
+        doc = change.document
+        counts = doc.counts()
+        verb = "Đã thay" if change.previous else "Đã thêm"
+        print(f"{verb} {doc.display_name}: {counts.get('dieu', 0)} điều, {counts.get('khoan', 0)} khoản, "
+              f"{counts.get('diem', 0)} điểm.")
+        if change.kept:
+            print(messages.added(doc, change.previous, change.kept, messages.IN_SHELL))
 
-    try:
-        doc = parse_file(args.file, doc_id=args.id)
-    except ParseError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return 1
-    library.add(doc, progress=True)
-    counts = doc.counts()
-    print(f"Đã thêm {doc.display_name}: {counts.get('dieu', 0)} điều, {counts.get('khoan', 0)} khoản, "
-          f"{counts.get('diem', 0)} điểm.")
-    return 0
+    return _admin_call(work)
 
 
 def cmd_index_remove(library: Library, args: argparse.Namespace) -> int:
-    if not library.remove(args.doc):
-        print(f"Lỗi: không có văn bản số hiệu “{args.doc}” trong kho.", file=sys.stderr)
-        return 1
-    print(f"Đã gỡ văn bản {args.doc} khỏi kho và chỉ mục.")
+    def work() -> None:
+        change = _admin(library).remove(_cli_actor(), args.doc, args.reason)
+        print(messages.removed(change.previous.id if change.previous else args.doc, change.kept, messages.IN_SHELL))
+
+    return _admin_call(work)
+
+
+def cmd_index_supersede(library: Library, args: argparse.Namespace) -> int:
+    def work() -> None:
+        doc = _admin(library).mark_superseded(_cli_actor(), args.doc, args.by)
+        print(messages.superseded(doc, args.by))
+
+    return _admin_call(work)
+
+
+def cmd_index_history(library: Library, args: argparse.Namespace) -> int:
+    versions = _admin(library).history(args.doc)
+    print(messages.history_text(versions, args.doc, messages.IN_SHELL))
     return 0
+
+
+def cmd_index_restore(library: Library, args: argparse.Namespace) -> int:
+    def work() -> None:
+        change = _admin(library).restore(_cli_actor(), args.doc, args.version)
+        print(messages.restored(change.document, args.version))
+
+    return _admin_call(work)
 
 
 def cmd_eval(library: Library, args: argparse.Namespace) -> int:

@@ -69,6 +69,16 @@ class Settings:
         return self.database_url or f"sqlite:///{self.data_dir / 'conduct.sqlite3'}"
 
     @property
+    def history_dir(self) -> Path:
+        """Every replaced or removed document, restorable (`knowledge_base.history`)."""
+        return self.data_dir / "history"
+
+    @property
+    def staging_dir(self) -> Path:
+        """Where a document is written before it replaces the served file: same file system, never loaded."""
+        return self.data_dir / ".staging"
+
+    @property
     def uploads_dir(self) -> Path:
         """Parsed uploads waiting for an admin's confirmation; shared by all workers."""
         return self.data_dir / "uploads"

@@ -5,9 +5,13 @@ Plain text; each channel escapes or formats it (`bot.render`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.answer import Answer, clip
 from bot.storage import Stats
+from knowledge_base.history import Version
 from knowledge_base.model import Document, Status
+from knowledge_base.store import Skipped
 
 EXAMPLES = [
     "Khi tiếp dân công chức có phải đeo thẻ không?",
@@ -26,7 +30,9 @@ NOTHING_CHANGED = "Cơ sở tri thức không thay đổi."
 APOLOGY = "Xin lỗi, đã có lỗi khi xử lý yêu cầu của bạn. Vui lòng thử lại sau ít phút."
 SUPERSEDE_USAGE = ("Cách dùng: /het_hieu_luc SỐ_HIỆU [VĂN_BẢN_THAY_THẾ], "
                    "ví dụ: /het_hieu_luc 112/2020/NĐ-CP 172/2025/NĐ-CP")
-REMOVE_USAGE = "Cách dùng: /xoa SỐ_HIỆU, ví dụ: /xoa 17-CT/TU"
+REMOVE_USAGE = "Cách dùng: /xoa SỐ_HIỆU [lý do], ví dụ: /xoa 17-CT/TU đã có văn bản thay thế"
+RESTORE_USAGE = ("Cách dùng: /khoi_phuc SỐ_HIỆU [SỐ_BẢN], ví dụ: /khoi_phuc 80/2025/QH15 1 "
+                 "(xem các bản bằng /lich_su SỐ_HIỆU; không ghi số bản thì khôi phục bản mới nhất)")
 
 _MAIN_TYPES = ("Luật", "Nghị định", "Quyết định", "Chỉ thị")
 
@@ -102,13 +108,67 @@ def superseded(doc: Document, by: str) -> str:
     return f"Đã ghi nhận {doc.display_name} hết hiệu lực" + (f", thay thế bởi {by}." if by else ".")
 
 
-def removed(doc_id: str) -> str:
-    return f"Đã xóa {doc_id} khỏi cơ sở tri thức và chỉ mục."
+@dataclass(frozen=True)
+class Hints:
+    """How to go on, said the way each place takes commands: a chat command or a shell line."""
+
+    restore: str = "/khoi_phuc {doc} {n}"
+    restore_any: str = "/khoi_phuc SỐ_HIỆU SỐ_BẢN"
+    remove: str = "/xoa SỐ_HIỆU"
+
+
+IN_CHAT = Hints()
+IN_SHELL = Hints("conduct-bot index restore {doc} --version {n}", "conduct-bot index restore SỐ_HIỆU --version SỐ_BẢN",
+                 "conduct-bot index remove SỐ_HIỆU")
+
+
+def _kept(version: Version | None, hints: Hints) -> str:
+    if version is None:
+        return ""
+    how = hints.restore.format(doc=version.doc_id, n=version.number)
+    return f" Bản cũ được lưu vào lịch sử (bản số {version.number}); khôi phục bằng: {how}"
+
+
+def added(doc: Document, previous: Document | None, kept: Version | None, hints: Hints = IN_CHAT) -> str:
+    if previous is None:
+        return f"Đã thêm {doc.display_name} vào cơ sở tri thức; câu trả lời dùng văn bản này ngay."
+    return f"Đã thay {previous.display_name} bằng văn bản mới ({doc.display_name})." + _kept(kept, hints)
+
+
+def removed(doc_id: str, kept: Version | None = None, hints: Hints = IN_CHAT) -> str:
+    return f"Đã gỡ {doc_id} khỏi cơ sở tri thức và chỉ mục." + _kept(kept, hints)
+
+
+def restored(doc: Document, number: int | None) -> str:
+    which = f"bản số {number}" if number else "bản mới nhất trong lịch sử"
+    return f"Đã khôi phục {which} của {doc.display_name}; câu trả lời dùng bản này ngay."
+
+
+def history_text(versions: list[Version], doc_id: str | None, hints: Hints = IN_CHAT) -> str:
+    """The kept versions, newest first, with the number to type for a restore."""
+    if not versions:
+        return (f"Chưa có bản cũ nào của “{doc_id}” trong lịch sử." if doc_id
+                else "Lịch sử trống: chưa văn bản nào bị thay thế hay gỡ.")
+    head = f"Các bản cũ của {doc_id} (mới nhất trước):" if doc_id else "Lịch sử thay đổi (mới nhất trước):"
+    lines = [head]
+    for v in versions[:20]:
+        reason = f"; lý do: {v.reason}" if v.reason else ""
+        lines.append(f"• {v.doc_id} — bản số {v.number}, {v.when:%d/%m/%Y %H:%M} UTC: {v.action_label} "
+                     f"({v.actor}{reason}); {v.title or 'tệp lỗi'}, {v.articles} điều")
+    if len(versions) > 20:
+        lines.append(f"… và {len(versions) - 20} bản cũ hơn.")
+    lines.append(f"Khôi phục: {hints.restore_any}")
+    return "\n".join(lines)
+
+
+def skipped_files(skipped: list[Skipped], hints: Hints = IN_CHAT) -> str:
+    """Files in the knowledge base that are not served: admins must know, or the law they hold is gone."""
+    if not skipped:
+        return ""
+    lines = [f"⚠️ {len(skipped)} tệp trong cơ sở tri thức bị bỏ qua vì lỗi (sửa tệp, hoặc gỡ bằng {hints.remove}):"]
+    lines += [f"• {s.path.name}: {s.reason}" for s in skipped[:10]]
+    return "\n".join(lines)
 
 
 def upload_too_big(size: int, limit: int) -> str:
     return f"Tệp quá lớn ({size / 1048576:.1f} MB); giới hạn là {limit / 1048576:.0f} MB. {NOTHING_CHANGED}"
-
-
-def unknown_document(doc_id: str) -> str:
-    return f"Không có văn bản số hiệu “{doc_id}” trong cơ sở tri thức. Xem danh sách bằng /docs."

@@ -1,25 +1,41 @@
-"""Directives uploaded in chat: parsed at once, kept aside until an admin confirms them.
+"""Directives uploaded in chat: parsed and checked at once, kept aside until an admin confirms them.
 
 The parsed document waits as a knowledge-base file in the data directory, not in memory, so the
 worker that receives "Xác nhận" need not be the one that received the file, and a restart loses
-nothing. Nothing reaches the knowledge base or the index before confirmation.
+nothing. Nothing reaches the knowledge base or the index before confirmation. When the number is
+already taken, the preview names the document that would be replaced and its size, and records
+its hash: confirming replaces exactly that version or nothing.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import time
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from bot.answer import clip
+from index.builder import document_hash
 from knowledge_base import store
 from knowledge_base.model import Document, Kind
-from knowledge_base.parsers import SUPPORTED_EXTENSIONS, ParseError, parse_bytes
+
+KEEP_SECONDS = 7 * 24 * 3600  # a preview nobody confirmed within a week is dropped
 
 
 class UploadError(ValueError):
-    """A message for the admin, in Vietnamese: why this file cannot be added."""
+    """A message for the admin, in Vietnamese: why this upload cannot go on."""
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The document an upload would replace, as it was when the preview was shown."""
+
+    doc_id: str
+    title: str
+    articles: int
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,7 @@ class PendingUpload:
     token: str
     filename: str
     document: Document
+    replaces: Replaced | None = None
 
     def preview(self) -> str:
         """Number, title, issuer, dates, counts and the first article: enough to spot a bad parse."""
@@ -41,6 +58,10 @@ class PendingUpload:
             f"Ngày ban hành: {_date(doc.issued)}; ngày hiệu lực: {_date(doc.effective)}",
             f"Tìm thấy: {counts.get('dieu', 0)} điều, {counts.get('khoan', 0)} khoản, {counts.get('diem', 0)} điểm",
         ]
+        if self.replaces is not None:
+            old = self.replaces
+            lines += ["", f"⚠️ Số hiệu này đã có: {old.title} ({old.articles} điều). Xác nhận sẽ THAY THẾ văn bản "
+                          "đó; bản cũ được lưu vào lịch sử và có thể khôi phục."]
         first = next((node for node in doc.walk() if node.kind is Kind.ARTICLE), None)
         if first is not None:
             lines += ["", f"Điều đầu tiên — Điều {first.number}. {first.title}".rstrip(". "),
@@ -49,35 +70,23 @@ class PendingUpload:
 
 
 class Uploads:
-    def __init__(self, directory: Path, max_bytes: int) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.max_bytes = max_bytes
 
-    def stage(self, filename: str, data: bytes) -> PendingUpload:
-        name = PurePath(filename or "").name
-        if PurePath(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
-            raise UploadError(
-                f"Không nhận tệp “{name or 'không tên'}”: chỉ nhận {', '.join(SUPPORTED_EXTENSIONS)}."
-            )
-        if len(data) > self.max_bytes:
-            raise UploadError(f"Tệp quá lớn ({len(data) / 1048576:.1f} MB); giới hạn là "
-                              f"{self.max_bytes / 1048576:.0f} MB.")
-        if not data:
-            raise UploadError("Tệp rỗng, không có nội dung để thêm.")
-        try:
-            doc = parse_bytes(data, name)
-        except ParseError as exc:
-            raise UploadError(f"Không đọc được tệp “{name}”: {exc}") from exc
-        except Exception as exc:  # a broken .docx/.pdf can fail deep inside its reader library
-            raise UploadError(f"Tệp “{name}” bị hỏng hoặc không đúng định dạng, không đọc được.") from exc
-        if not doc.counts().get("dieu") and not doc.body:
-            raise UploadError(f"Không tìm thấy nội dung văn bản trong tệp “{name}”.")
+    def keep(self, filename: str, doc: Document, existing: Document | None) -> PendingUpload:
+        """Keep a checked document until it is confirmed or cancelled."""
+        from bot.library import articles
+
+        self._drop_stale()
+        replaces = None
+        if existing is not None:
+            replaces = Replaced(existing.id, existing.display_name, articles(existing), document_hash(existing))
         token = secrets.token_hex(6)
         self.directory.mkdir(parents=True, exist_ok=True)
-        (self.directory / f"{token}.md").write_text(store.render(doc), encoding="utf-8")
-        (self.directory / f"{token}.json").write_text(json.dumps({"filename": name}, ensure_ascii=False),
-                                                      encoding="utf-8")
-        return PendingUpload(token, name, doc)
+        meta = {"filename": filename, "replaces": replaces.__dict__ if replaces else None}
+        _write(self.directory / f"{token}.json", json.dumps(meta, ensure_ascii=False))
+        _write(self.directory / f"{token}.md", store.render(doc))  # last: its presence means complete
+        return PendingUpload(token, filename, doc, replaces)
 
     def get(self, token: str) -> PendingUpload:
         if not token.isalnum():
@@ -85,12 +94,34 @@ class Uploads:
         path = self.directory / f"{token}.md"
         if not path.exists():
             raise UploadError("Tệp này đã được xử lý hoặc đã hủy; hãy gửi lại tệp nếu cần.")
-        meta = json.loads((self.directory / f"{token}.json").read_text(encoding="utf-8"))
-        return PendingUpload(token, meta["filename"], store.load(path))
+        try:
+            meta = json.loads((self.directory / f"{token}.json").read_text(encoding="utf-8"))
+            doc = store.load(path)
+        except (OSError, ValueError) as exc:
+            raise UploadError("Bản xem trước này bị hỏng; hãy gửi lại tệp.") from exc
+        replaces = Replaced(**meta["replaces"]) if meta.get("replaces") else None
+        return PendingUpload(token, meta["filename"], doc, replaces)
 
     def discard(self, token: str) -> None:
-        for suffix in (".md", ".json"):
-            (self.directory / f"{token}{suffix}").unlink(missing_ok=True)
+        if token.isalnum():
+            for suffix in (".md", ".json"):
+                (self.directory / f"{token}{suffix}").unlink(missing_ok=True)
+
+    def _drop_stale(self, now: float | None = None) -> None:
+        """Previews nobody acted on, and halves of one a crash left, go after a week (not sooner: another
+        worker may be writing one right now)."""
+        if not self.directory.is_dir():
+            return
+        cutoff = (now or time.time()) - KEEP_SECONDS
+        for path in self.directory.iterdir():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _date(value) -> str:

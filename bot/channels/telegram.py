@@ -27,13 +27,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import messages, render
+from bot import commands, messages, render
+from bot.admin import Actor, AdminError, ReindexRunning
 from bot.answer import Answer
-from bot.assistant import Asked, Assistant, ReindexRunning
+from bot.assistant import Asked, Assistant
 from bot.channels import telegram_quiz
 from bot.config import Settings
 from bot.redaction import install_log_redaction
-from bot.uploads import UploadError
 
 CHANNEL = "telegram"
 log = logging.getLogger(__name__)
@@ -71,8 +71,7 @@ def build_application(settings: Settings, assistant: Assistant, *, webhook: bool
     app.add_handler(CommandHandler("docs", cmd_docs))
     app.add_handler(CommandHandler("reindex", admin_only(cmd_reindex)))
     app.add_handler(CommandHandler("stats", admin_only(cmd_stats)))
-    app.add_handler(CommandHandler("het_hieu_luc", admin_only(cmd_supersede)))
-    app.add_handler(CommandHandler("xoa", admin_only(cmd_remove)))
+    app.add_handler(CommandHandler(list(commands.TEXT_COMMANDS), admin_only(cmd_text)))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_private_text))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.GROUPS, on_group_text))
@@ -187,8 +186,8 @@ async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def cmd_docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    docs = await asyncio.to_thread(_assistant(context).documents)
-    for part in render.telegram_messages(messages.document_list(docs)):
+    text = await asyncio.to_thread(_assistant(context).documents_text, CHANNEL, _user_id(update))
+    for part in render.telegram_messages(text):
         await update.effective_message.reply_html(part)
 
 
@@ -247,29 +246,35 @@ def _admin(channel: str, handler):
     return wrapped
 
 
+def _actor(update: Update) -> Actor:
+    return Actor(CHANNEL, _user_id(update))
+
+
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assistant = _assistant(context)
     message = update.effective_message
-    user_id = _user_id(update)
-    if not await asyncio.to_thread(assistant.allow_admin, CHANNEL, user_id, "upload"):
+    if not await asyncio.to_thread(assistant.admin.allow, _actor(update), "upload"):
         await message.reply_text(messages.UPLOAD_ADMINS_ONLY)
         return
     document = message.document
     limit = assistant.settings.max_upload_mb * 1024 * 1024
     if document.file_size and document.file_size > limit:
+        await asyncio.to_thread(assistant.admin.audit, _actor(update), "upload", document.file_name or "",
+                                "refused: tệp quá lớn")
         await message.reply_text(messages.upload_too_big(document.file_size, limit))
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     data = bytes(await (await document.get_file()).download_as_bytearray())
     try:
-        pending = await asyncio.to_thread(assistant.receive_upload, CHANNEL, user_id, document.file_name or "", data)
-    except UploadError as exc:
-        await message.reply_text(f"{exc}\n{messages.NOTHING_CHANGED}")
+        pending = await asyncio.to_thread(assistant.admin.preview_upload, _actor(update), document.file_name or "",
+                                          data, limit)
+    except AdminError as exc:
+        await message.reply_text(str(exc))
         return
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton("✅ Thêm vào cơ sở tri thức", callback_data=f"u:ok:{pending.token}"),
-        InlineKeyboardButton("✖️ Hủy", callback_data=f"u:no:{pending.token}"),
-    ]])
+    confirm = (InlineKeyboardButton("♻️ Thay thế văn bản đã có", callback_data=f"u:rp:{pending.token}")
+               if pending.replaces else
+               InlineKeyboardButton("✅ Thêm vào cơ sở tri thức", callback_data=f"u:ok:{pending.token}"))
+    buttons = InlineKeyboardMarkup([[confirm, InlineKeyboardButton("✖️ Hủy", callback_data=f"u:no:{pending.token}")]])
     parts = render.telegram_messages(f"Xem trước văn bản vừa tải lên:\n\n{pending.preview()}")
     for i, part in enumerate(parts):
         await message.reply_html(part, reply_markup=buttons if i == len(parts) - 1 else None)
@@ -277,28 +282,23 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def _on_upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE, rest: str) -> None:
     query = update.callback_query
-    assistant = _assistant(context)
-    user_id = _user_id(update)
-    if not await asyncio.to_thread(assistant.is_admin, CHANNEL, user_id):
+    admin = _assistant(context).admin
+    action, _, token = rest.partition(":")
+    if not await asyncio.to_thread(admin.allow, _actor(update), "confirm_upload"):
         await query.answer(messages.ADMINS_ONLY, show_alert=True)
         return
     await query.answer()
-    action, _, token = rest.partition(":")
     if action == "no":
-        await asyncio.to_thread(assistant.cancel_upload, CHANNEL, user_id, token)
-        await _edit(query.message, "Đã hủy, cơ sở tri thức không thay đổi.")
+        await asyncio.to_thread(admin.cancel_upload, _actor(update), token)
+        await _edit(query.message, f"Đã hủy. {messages.NOTHING_CHANGED}")
         return
     await _edit(query.message, "Đang thêm văn bản và cập nhật chỉ mục…")
     try:
-        doc = await asyncio.to_thread(assistant.confirm_upload, CHANNEL, user_id, token)
-    except UploadError as exc:
+        change = await asyncio.to_thread(admin.confirm_upload, _actor(update), token, action == "rp")
+    except AdminError as exc:
         await _edit(query.message, str(exc))
         return
-    except Exception as exc:
-        log.exception("adding an uploaded document failed")
-        await _edit(query.message, f"Không thêm được văn bản: {exc}. {messages.NOTHING_CHANGED}")
-        return
-    await _edit(query.message, f"Đã thêm {doc.display_name} vào cơ sở tri thức; câu trả lời dùng văn bản này ngay.")
+    await _edit(query.message, messages.added(change.document, change.previous, change.kept))
 
 
 async def cmd_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -313,11 +313,10 @@ async def cmd_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
     async def run() -> None:
         try:
-            count = await asyncio.to_thread(assistant.reindex, CHANNEL, _user_id(update), report)
+            count = await asyncio.to_thread(assistant.admin.reindex, _actor(update), report)
         except ReindexRunning:
             await _edit(status, messages.REINDEX_RUNNING)
-        except Exception as exc:
-            log.exception("reindex failed")
+        except AdminError as exc:
             await _edit(status, messages.reindex_failed(exc))
         else:
             await _edit(status, messages.reindex_done(count))
@@ -331,29 +330,13 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_html(part)
 
 
-async def cmd_supersede(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    args = context.args or []
-    if not args:
-        await update.effective_message.reply_text(messages.SUPERSEDE_USAGE)
-        return
-    doc_id, by = args[0], " ".join(args[1:])
-    try:
-        doc = await asyncio.to_thread(_assistant(context).mark_superseded, CHANNEL, _user_id(update), doc_id, by)
-    except KeyError:
-        await update.effective_message.reply_text(messages.unknown_document(doc_id))
-        return
-    await update.effective_message.reply_text(messages.superseded(doc, by))
-
-
-async def cmd_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    args = context.args or []
-    if not args:
-        await update.effective_message.reply_text(messages.REMOVE_USAGE)
-        return
-    removed = await asyncio.to_thread(_assistant(context).remove_document, CHANNEL, _user_id(update), args[0])
-    await update.effective_message.reply_text(
-        messages.removed(args[0]) if removed else messages.unknown_document(args[0])
-    )
+async def cmd_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc: the shared admin commands (`bot.commands`)."""
+    name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0].lower()
+    text = await asyncio.to_thread(commands.run, _assistant(context).admin, _actor(update), name,
+                                   list(context.args or []))
+    for part in render.telegram_messages(text):
+        await update.effective_message.reply_html(part)
 
 
 # ---------------------------------------------------------------- plumbing

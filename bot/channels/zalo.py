@@ -15,9 +15,10 @@ import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from bot import messages, render
+from bot import commands, messages, render
+from bot.admin import Actor, AdminError, ReindexRunning
 from bot.answer import EMPTY_QUESTION, Answer, Citation
-from bot.assistant import Assistant, ReindexRunning
+from bot.assistant import Assistant
 from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate
 from bot.channels.zalo_quiz import ZaloQuizChannel
 from bot.quiz import messages as quiz_messages
@@ -111,8 +112,7 @@ class ZaloBot:
         self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
             "/reindex": self._cmd_reindex,
             "/stats": self._cmd_stats,
-            "/het_hieu_luc": self._cmd_supersede,
-            "/xoa": self._cmd_remove,
+            **{f"/{name}": self._text_command(name) for name in commands.TEXT_COMMANDS},
             "/them": self._cmd_upload,
             "/upload": self._cmd_upload,
             "/quiz_start": self._cmd_quiz_start,
@@ -262,8 +262,8 @@ class ZaloBot:
 
     async def _cmd_docs(self, message: ZaloMessage, args: str) -> None:
         """Public, as on Telegram: the help text sends everyone here to see what is covered."""
-        docs = await asyncio.to_thread(self.assistant.documents)
-        await self.send(message.chat_id, *render.zalo_messages(messages.document_list(docs)))
+        text = await asyncio.to_thread(self.assistant.documents_text, CHANNEL, message.user_id)
+        await self.send(message.chat_id, *render.zalo_messages(text))
 
     async def _cmd_quiz(self, message: ZaloMessage, args: str) -> None:
         try:
@@ -296,11 +296,10 @@ class ZaloBot:
 
     async def _reindex(self, message: ZaloMessage) -> None:
         try:
-            count = await asyncio.to_thread(self.assistant.reindex, CHANNEL, message.user_id)
+            count = await asyncio.to_thread(self.assistant.admin.reindex, Actor(CHANNEL, message.user_id))
         except ReindexRunning:
             text = messages.REINDEX_RUNNING
-        except Exception as exc:
-            log.exception("reindex failed")
+        except AdminError as exc:
             text = messages.reindex_failed(exc)
         else:
             text = messages.reindex_done(count)
@@ -311,29 +310,15 @@ class ZaloBot:
         stats = await asyncio.to_thread(self.assistant.stats, days)
         await self.send(message.chat_id, *render.zalo_messages(messages.stats_text(stats)))
 
-    async def _cmd_supersede(self, message: ZaloMessage, args: str) -> None:
-        doc_id, _, by = args.partition(" ")
-        if not doc_id:
-            await self.send(message.chat_id, messages.SUPERSEDE_USAGE)
-            return
-        by = by.strip()
-        try:
-            doc = await asyncio.to_thread(self.assistant.mark_superseded, CHANNEL, message.user_id, doc_id, by)
-        except KeyError:
-            await self.send(message.chat_id, messages.unknown_document(doc_id))
-            return
-        await self.send(message.chat_id, messages.superseded(doc, by))
+    def _text_command(self, name: str) -> Callable[[ZaloMessage, str], Awaitable[None]]:
+        """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc: the shared admin commands (`bot.commands`)."""
 
-    async def _cmd_remove(self, message: ZaloMessage, args: str) -> None:
-        doc_id = args.split()[0] if args else ""
-        if not doc_id:
-            await self.send(message.chat_id, messages.REMOVE_USAGE)
-            return
-        removed = await asyncio.to_thread(self.assistant.remove_document, CHANNEL, message.user_id, doc_id)
-        await self.send(
-            message.chat_id,
-            messages.removed(doc_id) if removed else messages.unknown_document(doc_id),
-        )
+        async def handle(message: ZaloMessage, args: str) -> None:
+            text = await asyncio.to_thread(commands.run, self.assistant.admin, Actor(CHANNEL, message.user_id), name,
+                                           args.split())
+            await self.send(message.chat_id, *render.zalo_messages(text))
+
+        return handle
 
     async def _cmd_upload(self, message: ZaloMessage, args: str) -> None:
         await self.send(message.chat_id, UPLOAD_ELSEWHERE)

@@ -217,7 +217,8 @@ class Store:
     # Admin audit
 
     def audit(self, channel: str, user_id: Id, action: str, detail: str, result: str) -> None:
-        """`result` is "ok" or "error: <why>"; call it for failures too, that is when it matters."""
+        """`result` is "ok…", "refused: <why>" (the request was not allowed or not valid) or "error: <what>"
+        (it failed inside); call it for refusals and failures too, that is when it matters."""
         with self._session() as s:
             s.add(AdminAudit(channel=channel, user_id=str(user_id), action=action, detail=detail, result=result))
 

@@ -1,0 +1,57 @@
+"""Admin commands typed in chat — words in, reply text out — written once for Telegram and Zalo.
+
+`/het_hieu_luc`, `/xoa`, `/lich_su` and `/khoi_phuc` read the same in both channels and say the
+same thing back; a channel only finds the command's name and its words. The checks, the audit
+and the transaction are `bot.admin`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import messages
+from bot.admin import Actor, Admin, AdminError
+
+
+def supersede(admin: Admin, actor: Actor, args: list[str]) -> str:
+    if not args:
+        return messages.SUPERSEDE_USAGE
+    by = " ".join(args[1:])
+    doc = admin.mark_superseded(actor, args[0], by)
+    return messages.superseded(doc, by)
+
+
+def remove(admin: Admin, actor: Actor, args: list[str]) -> str:
+    if not args:
+        return messages.REMOVE_USAGE
+    change = admin.remove(actor, args[0], " ".join(args[1:]))
+    return messages.removed(change.previous.id if change.previous else args[0], change.kept)
+
+
+def history(admin: Admin, actor: Actor, args: list[str]) -> str:
+    doc_id = args[0] if args else None
+    return messages.history_text(admin.history(doc_id), doc_id)
+
+
+def restore(admin: Admin, actor: Actor, args: list[str]) -> str:
+    if not args or len(args) > 2 or (len(args) == 2 and not args[1].isdigit()):
+        return messages.RESTORE_USAGE
+    number = int(args[1]) if len(args) == 2 else None
+    change = admin.restore(actor, args[0], number)
+    return messages.restored(change.document, number)
+
+
+TEXT_COMMANDS: dict[str, Callable[[Admin, Actor, list[str]], str]] = {
+    "het_hieu_luc": supersede,
+    "xoa": remove,
+    "lich_su": history,
+    "khoi_phuc": restore,
+}
+
+
+def run(admin: Admin, actor: Actor, name: str, args: list[str]) -> str:
+    """The reply to one admin command; a refusal or failure is the reply too (AdminError's message)."""
+    try:
+        return TEXT_COMMANDS[name](admin, actor, args)
+    except AdminError as exc:
+        return str(exc)
