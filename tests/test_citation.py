@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from knowledge_base import store
+from knowledge_base import ids, store
 from knowledge_base.citation import Location, label
 from knowledge_base.model import Document
 
 
 def _doc(doc_id: str) -> Document:
-    return store.load(store.BUNDLED_DIR / store.file_name(doc_id))
+    return store.load(store.BUNDLED_DIR / ids.file_name(doc_id))
 
 
 def test_point_clause_article_law():

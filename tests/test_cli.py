@@ -32,12 +32,14 @@ def test_ask_json_contract(library, settings):
 
 
 def test_ask_json_stdin_one_object_per_line(library, settings):
+    """A client pairs answers with questions by line: a blank line gets its own (refused) answer."""
     questions = ["Viên chức không được làm những việc gì?", "", "Lương hưu được tính thế nào?"]
     proc = _run(settings, "ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [d["question"] for d in lines] == [questions[0], questions[2]]
+    assert [d["question"] for d in lines] == questions
     assert lines[0]["refused"] is False
+    assert lines[1]["refused"] is True and lines[1]["citations"] == [] and "câu hỏi" in lines[1]["answer"]
 
 
 def test_ask_plain_text_prints_the_cited_answer(library, settings):
@@ -55,7 +57,7 @@ def test_index_info_and_unknown_removal(library, settings):
     assert "80/2025/QH15" in info.stdout
     proc = _run(settings, "index", "remove", "999/2099/XX")
     assert proc.returncode == 1
-    assert "không có văn bản số hiệu “999/2099/XX”" in proc.stderr
+    assert "Không có văn bản số hiệu “999/2099/XX”" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_index_add_a_docx_then_ask_then_remove(library, settings, tmp_path):

@@ -11,7 +11,7 @@ from bot.library import Library
 from index import builder, storage
 from index.embedders import load_embedder
 from index.searcher import HybridIndex
-from knowledge_base import store
+from knowledge_base import ids, store
 from knowledge_base.model import Document, Kind, Node
 
 SMALL = ("80/2025/QH15", "172/2025/NĐ-CP", "58/2010/QH12")
@@ -22,7 +22,7 @@ def _small_library(tmp_path) -> Library:
     kb = tmp_path / "knowledge_base"
     kb.mkdir()
     for doc_id in SMALL:
-        name = store.file_name(doc_id)
+        name = ids.file_name(doc_id)
         (kb / name).write_text((store.BUNDLED_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
     lib = Library(Settings(data_dir=tmp_path))
     lib.rebuild()
@@ -132,7 +132,7 @@ def test_library_add_is_used_at_once_by_a_running_reader(tmp_path):
     lib = _small_library(tmp_path)
     reader = Library(lib.settings)  # another worker sharing the same directories
     n = len(reader.index)
-    lib.add(_new_decree())
+    lib.add(_new_decree(), actor="test:1")
     assert (tmp_path / "knowledge_base" / "99-2026-ND-CP.md").exists()
     assert len(reader.index) == n + 1  # swapped build picked up without a restart
 

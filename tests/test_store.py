@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base import store
+from knowledge_base import ids, store
 from knowledge_base.model import Kind, Status
 
 
@@ -61,5 +61,5 @@ def test_nfd_file_is_read_as_nfc():
 
 
 def test_file_names_are_portable():
-    assert store.file_name("80/2025/QH15") == "80-2025-QH15.md"
-    assert store.file_name("172/2025/NĐ-CP") == "172-2025-ND-CP.md"
+    assert ids.file_name("80/2025/QH15") == "80-2025-QH15.md"
+    assert ids.file_name("172/2025/NĐ-CP") == "172-2025-ND-CP.md"

@@ -201,7 +201,7 @@ def test_admin_commands_are_refused_and_audited_for_others_and_work_for_admins(s
 
         run_bot(fake, assistant, scenario)
         denied = [e for e in assistant.store.audit_log() if e.action == "reindex"]
-        assert len(denied) == 1 and denied[0].user_id == "u6" and denied[0].result.startswith("error")
+        assert len(denied) == 1 and denied[0].user_id == "u6" and denied[0].result.startswith("refused")
 
 
 # ---------------------------------------------------------------- resilience
