@@ -138,6 +138,61 @@ def _cut_span(text: str, offset: int | None, length: int | None) -> str:
     return text[:offset] + " " + text[offset + length :]
 
 
+# ---------------------------------------------------------------- start-up
+
+
+class StartupCheckFailed(Exception):
+    """A channel cannot start. `str()` is one Vietnamese line for the terminal; `exit_code` 2 means
+    fix the configuration (systemd's RestartPreventExitStatus=2 stops retrying), 1 means try again."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+ZALO_TOKEN_REJECTED = (
+    "Lỗi: Zalo không chấp nhận ZALO_BOT_TOKEN (Zalo trả mã 401). Hãy lấy lại token của bot trong Zalo Bot Manager "
+    "rồi đặt vào môi trường hoặc tệp .env."
+)
+ZALO_TOKEN_MALFORMED = (
+    "Lỗi: ZALO_BOT_TOKEN không đúng dạng (có khoảng trắng hoặc dấu /). Hãy chép lại nguyên token của bot "
+    "từ Zalo Bot Manager vào môi trường hoặc tệp .env."
+)
+ZALO_UNREACHABLE = (
+    "Lỗi: chưa kết nối được Zalo Bot API tại {url} ({reason}). Hãy kiểm tra mạng của máy chủ hoặc ZALO_API_URL "
+    "rồi chạy lại."
+)
+ZALO_START_ERROR = (
+    "Lỗi: Zalo Bot API báo lỗi mã {code} khi kiểm tra token. Hãy kiểm tra ZALO_BOT_TOKEN và ZALO_API_URL."
+)
+
+
+async def check_token(token: str, base_url: str) -> BotIdentity:
+    """getMe before anything slow starts, so a wrong token is one clear line rather than endless polling errors.
+
+    No retries: when Zalo is out of reach we exit 1 and the supervisor (systemd's Restart=on-failure,
+    docker's restart policy) starts us again a few seconds later, which also covers a network not yet up.
+    """
+    try:
+        api = ZaloBotApi(token, base_url=base_url)
+    except ValueError:
+        raise StartupCheckFailed(ZALO_TOKEN_MALFORMED, 2) from None
+    async with api:
+        try:
+            return BotIdentity.from_get_me(await api.get_me())
+        except ZaloApiError as exc:
+            raise _startup_failure(exc, base_url) from None
+
+
+def _startup_failure(exc: ZaloApiError, base_url: str) -> StartupCheckFailed:
+    if _transient(exc):
+        reason = exc.description if isinstance(exc, ZaloNetworkError) else f"Zalo trả mã {exc.error_code}"
+        return StartupCheckFailed(ZALO_UNREACHABLE.format(url=base_url, reason=reason), 1)
+    if exc.error_code == 401:
+        return StartupCheckFailed(ZALO_TOKEN_REJECTED, 2)
+    return StartupCheckFailed(ZALO_START_ERROR.format(code=exc.error_code), 2)
+
+
 # ---------------------------------------------------------------- the bot
 
 
