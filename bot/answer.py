@@ -7,8 +7,10 @@ it says nothing was found and how to ask instead — a wrong citation is worse t
 
 from __future__ import annotations
 
+import html
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from index.chunking import Chunk
@@ -86,8 +88,15 @@ class Answerer:
         self.policy = policy or RefusalPolicy()
 
     def ask(self, question: str, k: int = 10) -> Answer:
+        """Answer one question as typed in any channel or the terminal.
+
+        Search sees `clean_question(question)`, so markup pasted from a chat or a web page never
+        changes the answer; the answer's `question` keeps what the user typed, minus the characters
+        that cannot be stored or printed (`printable_question`), so logs and `--json` show their words.
+        """
         started = time.perf_counter()
-        text = normalize(question)
+        text = clean_question(question)
+        question = printable_question(question)
         if not text or not re.search(r"\w", text):
             return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started))
         truncated = len(text) > MAX_QUESTION_CHARS
@@ -112,6 +121,63 @@ class Answerer:
 
     def _weak(self, best: Hit) -> bool:
         return best.score < self.policy.min_score and best.dense < self.policy.min_dense
+
+
+# ---------------------------------------------------------------- question hygiene
+
+# Tags that only style a word: dropped without a trace. Any other tag (<p>, <br>, <div>…) separated
+# text, so it becomes a space and the words on either side stay apart.
+_INLINE_TAGS = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "del", "dfn", "em", "font", "i", "ins", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "tg-emoji", "tg-spoiler",
+    "tt", "u", "var",
+})
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9:.-]*)(?:\s[^<>]*)?/?>")  # ASCII names: <khoản 2> is not a tag
+_LINK = re.compile(r"!?\[([^\[\]]+)\]\([^()\s]+\)")  # [text](url) → text
+# *bold*, **bold**, _italic_, __underline__, ~strike~, ||spoiler||, `code`: the words stay.
+_WRAPPED = re.compile(r"(?<!\w)(\*{1,2}|_{1,2}|~{1,2}|\|\||`{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)", re.DOTALL)
+_STRAY_MARKS = re.compile(r"`+|\*+")  # an unpaired backtick or asterisk is never part of a question
+
+
+def clean_question(text: str) -> str:
+    """The words of a question, as search should see them: one form however it was typed or pasted.
+
+    In order: lone surrogates (undecodable bytes from a terminal) become U+FFFD, HTML/XML tags and
+    comments go, entities are decoded (&amp; → &), chat markup loses its markers but keeps its
+    words, control and format characters go (C0/C1 but tab and newline, NUL, zero-width and
+    direction marks), then NFC and single spaces. Each step exists because that input changed
+    answers or crashed pyvi (surrogates make its tagger raise SystemError).
+    """
+    text = _without_surrogates(text)
+    text = _TAG.sub(_tag_gap, _COMMENT.sub(" ", text))
+    text = html.unescape(text)
+    text = _without_chat_markup(text)
+    text = "".join(c for c in text if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cf"))
+    return normalize(text)
+
+
+def printable_question(text: str) -> str:
+    """What the user typed, minus what no log line, database or terminal can take (NUL, controls, surrogates)."""
+    text = _without_surrogates(text)
+    return "".join(c for c in text if c in "\t\n" or unicodedata.category(c) != "Cc")
+
+
+def _without_surrogates(text: str) -> str:
+    """A surrogate pair survives as its character; a lone surrogate becomes U+FFFD."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _tag_gap(tag: re.Match[str]) -> str:
+    return "" if tag.group(1).lower() in _INLINE_TAGS else " "
+
+
+def _without_chat_markup(text: str) -> str:
+    text = _LINK.sub(r"\1", text)
+    previous = None
+    while previous != text:  # nested markup: *_quà_*
+        previous, text = text, _WRAPPED.sub(r"\2", text)
+    return _STRAY_MARKS.sub(" ", text)
 
 
 def pick(hits: list[Hit]) -> list[Hit]:

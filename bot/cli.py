@@ -279,12 +279,18 @@ def cmd_eval(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(library: Library, args: argparse.Namespace) -> int:
-    """Start a chat channel; tokens come from the environment or .env and are never printed."""
+    """Start a chat channel; tokens come from the environment or .env and are never printed.
+
+    Each token in use is checked (getMe) before the index loads: a rejected token is one line on
+    stderr and exit 2, which systemd does not retry (RestartPreventExitStatus=2); a platform out of
+    reach is exit 1 at once, and the supervisor starts us again (see `zalo.check_token`).
+    """
+    import asyncio
     import logging
 
     from bot.assistant import Assistant
+    from bot.channels.zalo import BotIdentity, StartupCheckFailed, check_token
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = library.settings
     needed = {"telegram": settings.telegram_token, "zalo": settings.zalo_token,
               "webhook": settings.telegram_token or settings.zalo_token}
@@ -292,6 +298,39 @@ def cmd_serve(library: Library, args: argparse.Namespace) -> int:
         print("Lỗi: thiếu token. Đặt TELEGRAM_BOT_TOKEN và/hoặc ZALO_BOT_TOKEN trong môi trường hoặc tệp .env.",
               file=sys.stderr)
         return 2
+
+    async def check_telegram() -> None:
+        """PTB's run_polling would die on a bad token with a traceback; getMe first says it plainly."""
+        from telegram import Bot
+        from telegram.error import InvalidToken, TelegramError
+
+        from bot.redaction import redact
+
+        try:
+            async with Bot(settings.telegram_token, base_url=f"{settings.telegram_api_url}/bot"):
+                pass  # entering calls getMe
+        except InvalidToken:
+            raise StartupCheckFailed("Lỗi: Telegram không chấp nhận TELEGRAM_BOT_TOKEN. Hãy lấy lại token từ "
+                                     "@BotFather rồi đặt vào môi trường hoặc tệp .env.", 2) from None
+        except TelegramError as exc:
+            reason = redact(str(exc), settings.telegram_token)
+            raise StartupCheckFailed(f"Lỗi: chưa kết nối được Telegram Bot API tại {settings.telegram_api_url} "
+                                     f"({reason}). Hãy kiểm tra mạng của máy chủ hoặc TELEGRAM_API_URL rồi chạy lại.",
+                                     1) from None
+
+    async def check_tokens() -> BotIdentity | None:
+        if settings.telegram_token and args.mode in ("telegram", "webhook"):
+            await check_telegram()
+        if settings.zalo_token and args.mode in ("zalo", "webhook"):
+            return await check_token(settings.zalo_token, settings.zalo_api_url)
+        return None
+
+    try:
+        zalo_me = asyncio.run(check_tokens())
+    except StartupCheckFailed as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     library.ensure_index()
     assistant = Assistant(settings, library=library)
     if args.mode == "telegram":
@@ -299,15 +338,13 @@ def cmd_serve(library: Library, args: argparse.Namespace) -> int:
 
         telegram.run_polling(settings, assistant)
     elif args.mode == "zalo":
-        import asyncio
-
         from bot.channels.zalo import ZaloBot
         from bot.channels.zalo_api import ZaloBotApi
 
         async def poll() -> None:
             async with ZaloBotApi(settings.zalo_token, base_url=settings.zalo_api_url) as api:
                 await api.delete_webhook()
-                await ZaloBot(api, assistant).run_polling()
+                await ZaloBot(api, assistant, zalo_me).run_polling()
 
         asyncio.run(poll())
     else:

@@ -49,6 +49,7 @@ class Settings:
     log_question_text: bool = True  # False: questions are counted, their words are not stored
     questions_per_minute: int = 10
     max_upload_mb: int = 10
+    webhook_max_body_kb: int = 1024  # real updates are a few KB; files are fetched separately
 
     @property
     def kb_dir(self) -> Path:
@@ -109,6 +110,7 @@ class Settings:
             log_question_text=env.get("CONDUCT_LOG_QUESTIONS", "1").lower() not in ("0", "false", "no"),
             questions_per_minute=int(env.get("CONDUCT_QUESTIONS_PER_MINUTE", defaults.questions_per_minute)),
             max_upload_mb=int(env.get("CONDUCT_MAX_UPLOAD_MB", defaults.max_upload_mb)),
+            webhook_max_body_kb=int(env.get("CONDUCT_WEBHOOK_MAX_BODY_KB", defaults.webhook_max_body_kb)),
         )
 
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.answer import EMPTY_QUESTION, MAX_QUESTION_CHARS, refusal
+from bot.answer import EMPTY_QUESTION, MAX_QUESTION_CHARS, clean_question, refusal
 from index.text import strip_diacritics
 
 BADGE = "Khi tiếp dân công chức có phải đeo thẻ không?"
@@ -109,3 +109,64 @@ def test_superseded_source_is_flagged(answerer):
     assert partly, "the viên chức discipline articles of NĐ 112/2020 should be found"
     if answer.citations[0].doc == "112/2020/NĐ-CP":
         assert "hết hiệu lực một phần" in answer.answer
+
+
+# ---------------------------------------------------------------- what people paste
+
+
+GIFT = "Công chức có được nhận quà tặng không?"
+
+
+@pytest.mark.parametrize("pasted", [
+    "Khi tiếp dân <b>công chức</b> có phải đeo thẻ không?",
+    "Khi tiếp dân công chức có phải đeo thẻ không?</pre>",
+    "<p>Khi tiếp dân công chức</p><p>có phải đeo thẻ không?</p>",
+    "Khi tiếp dân *công chức* có phải `đeo thẻ` không?",
+    "Khi tiếp dân **công chức** có phải __đeo thẻ__ không?",
+    "Khi tiếp dân [công chức](https://vbpl.vn) có phải đeo thẻ không?",
+    "Khi tiếp dân công chức\u200b có phải đeo thẻ không?\x07",
+])
+def test_markup_pasted_around_a_question_does_not_change_its_answer(answerer, pasted):
+    plain, marked = answerer.ask(BADGE), answerer.ask(pasted)
+    assert marked.refused == plain.refused
+    assert [c.label for c in marked.citations[:3]] == [c.label for c in plain.citations[:3]]
+    assert marked.citations[0].score == plain.citations[0].score
+
+
+def test_an_html_entity_reads_as_the_character_it_stands_for(answerer):
+    typed = answerer.ask("Cán bộ & công chức có được nhận quà tặng không?")
+    escaped = answerer.ask("Cán bộ &amp; công chức có được nhận quà tặng không?")
+    assert escaped.citations[0].label == typed.citations[0].label
+    assert escaped.citations[0].score == typed.citations[0].score
+
+
+@pytest.mark.parametrize("broken", [
+    "Công chức\x00 có được nhận quà tặng không?",
+    "Công chức \ud800có được nhận quà tặng không?",  # a lone surrogate: undecodable terminal input
+    "Công chức\x85 có được \x1bnhận quà tặng không?",
+])
+def test_control_characters_and_lone_surrogates_are_answered_not_crashed(answerer, broken):
+    answer = answerer.ask(broken)
+    assert not answer.refused
+    assert answer.citations[0].label == answerer.ask(GIFT).citations[0].label
+    # What is echoed back can be printed and stored: no NUL, no control, no surrogate.
+    answer.question.encode("utf-8")
+    assert not any(unicodedata.category(c) == "Cc" for c in answer.question)
+
+
+def test_what_the_user_typed_is_echoed_without_its_control_characters(answerer):
+    answer = answerer.ask("<b>Công chức</b> có được\x00 nhận quà tặng không?")
+    assert answer.question == "<b>Công chức</b> có được nhận quà tặng không?"
+
+
+@pytest.mark.parametrize(("typed", "searched"), [
+    ("công<br>chức", "công chức"),  # a tag between words kept them apart
+    ("a < b và c > d", "a < b và c > d"),  # not a tag
+    ("theo <khoản 2> Điều 5", "theo <khoản 2> Điều 5"),  # nor is this
+    ("mã_số_thuế 2*3", "mã_số_thuế 2 3"),  # underscores inside a word are not markup
+    ("*_quà tặng_*", "quà tặng"),
+    ("quà\r\n\r\n  tặng\t", "quà tặng"),
+    ("Co\u0302ng chức", "Công chức"),  # NFC
+])
+def test_clean_question(typed, searched):
+    assert clean_question(typed) == searched

@@ -93,3 +93,16 @@ def test_index_add_a_docx_then_ask_then_remove(library, settings, tmp_path):
     assert removed.returncode == 0, removed.stderr
     again = json.loads(_run(own, "ask", "--json", "Bộ phận một cửa có tiếp nhận hồ sơ ngày thứ Bảy không?").stdout)
     assert all(c["doc"] != "77/QĐ-UBND" for c in again["citations"])
+
+
+def test_ask_with_undecodable_bytes_in_the_question_answers(library, settings):
+    """A terminal in another encoding passes bytes that are not UTF-8; Python turns them into lone
+    surrogates, which crashed pyvi's tagger and could not be printed as JSON."""
+    env = {**os.environ, "CONDUCT_DATA_DIR": str(settings.data_dir)}
+    question = "Công chức có được nhận quà tặng không?".encode() + b" \xff\xfe"
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", question], capture_output=True,
+                          env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    data = json.loads(proc.stdout)
+    assert data["refused"] is False
+    assert data["question"].startswith("Công chức có được nhận quà tặng không?")

@@ -709,6 +709,59 @@ làm việc**"""
     ]
 
 
+def _local_decision(header: str, title: str = "Về việc ban hành Quy chế văn hóa công sở") -> Document:
+    """A local decision as an admin would upload it: the issuer cell, then number, type, title, one article."""
+    text = f"""{header}
+Số: 15/QĐ-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Hà Tĩnh, ngày 3 tháng 3 năm 2025
+QUYẾT ĐỊNH
+{title}
+Điều 1. Ban hành kèm theo Quyết định này Quy chế văn hóa công sở.
+"""
+    return parse_bytes(text.encode("utf-8"), "quyet_dinh.txt")
+
+
+@pytest.mark.parametrize(("header", "issuer"), [
+    ("ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH", "Ủy ban nhân dân tỉnh Hà Tĩnh"),
+    ("ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH", "Ủy ban nhân dân tỉnh Hà Tĩnh"),  # the cell wrapped
+    ("ỦY BAN NHÂN DÂN\nHUYỆN THỬ NGHIỆM", "Ủy ban nhân dân huyện Thử Nghiệm"),
+    ("ỦY BAN NHÂN DÂN XÃ AN HÒA, HUYỆN LỘC HÀ", "Ủy ban nhân dân xã An Hòa, huyện Lộc Hà"),
+    ("UBND THÀNH PHỐ HỒ CHÍ MINH", "UBND thành phố Hồ Chí Minh"),
+    ("BỘ TÀI CHÍNH\nCỤC THUẾ TỈNH BẮC NINH", "Cục Thuế tỉnh Bắc Ninh – Bộ Tài chính"),
+    ("UBND TỈNH HÀ TĨNH\nSỞ NỘI VỤ", "Sở Nội vụ – UBND tỉnh Hà Tĩnh"),
+    ("UBND TỈNH NGHỆ AN\nSỞ GIÁO DỤC VÀ ĐÀO TẠO", "Sở Giáo dục và Đào tạo – UBND tỉnh Nghệ An"),
+    ("VĂN PHÒNG ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH", "Văn phòng Ủy ban nhân dân tỉnh Hà Tĩnh"),
+    ("CỤC THUẾ\nCHI CỤC THUẾ KHU VỰC LỘC HÀ - THẠCH HÀ", "Chi cục Thuế khu vực Lộc Hà - Thạch Hà – Cục Thuế"),
+    ("BẢO HIỂM XÃ HỘI VIỆT NAM", "Bảo hiểm xã hội Việt Nam"),  # "xã hội" is not a commune
+    ("ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Ủy ban nhân dân tỉnh Hà Tĩnh"),
+])
+def test_issuer_keeps_the_capitals_of_its_place_name(header: str, issuer: str) -> None:
+    assert _local_decision(header).issuer == issuer
+
+
+def test_docx_header_cell_wrapped_over_two_lines_is_one_issuer(tmp_path: Path) -> None:
+    """The usual header table, the issuer's cell in two lines: it read "Tỉnh hà tĩnh – Ủy ban nhân dân"."""
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    left, right = document.add_table(rows=1, cols=2).rows[0].cells
+    left.text = "ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH\nSố: 15/QĐ-UBND"
+    right.text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHà Tĩnh, ngày 3 tháng 3 năm 2025"
+    for line in ("QUYẾT ĐỊNH", "Về việc ban hành Quy chế văn hóa công sở", "Điều 1. Ban hành Quy chế."):
+        document.add_paragraph(line)
+    path = tmp_path / "quyet_dinh.docx"
+    document.save(str(path))
+    doc = parse_file(path)
+    assert (doc.id, doc.issuer, doc.issued) == ("15/QĐ-UBND", "Ủy ban nhân dân tỉnh Hà Tĩnh", date(2025, 3, 3))
+
+
+def test_title_keeps_a_province_name_and_the_bodies_capitalised() -> None:
+    doc = _local_decision("ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH",
+                          "BAN HÀNH QUY CHẾ LÀM VIỆC CỦA ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH NHIỆM KỲ 2021 - 2026")
+    assert doc.title == "Ban hành quy chế làm việc của Ủy ban nhân dân tỉnh Hà Tĩnh nhiệm kỳ 2021 - 2026"
+
+
 def test_issuer_inferred_from_the_number_when_the_header_line_is_lost() -> None:
     sample = SAMPLE.read_text(encoding="utf-8").replace("CHÍNH PHỦ\n", "", 1)
     doc = parse_bytes(sample.encode("utf-8"), "thieu_dau.txt")

@@ -14,6 +14,10 @@ from tests.test_zalo_bot import ADMIN, reply_to, run_bot, until, zalo_setup
 GROUP = "group-77"
 
 
+def in_group(text: str, user: str) -> dict:
+    return text_message(text, user_id=user, chat_id=GROUP, chat_type="GROUP", display_name=user.upper())
+
+
 def _letter(assistant, chat: str, right: bool) -> str:
     rnd = assistant.quiz.records.running("zalo", chat)
     ask = assistant.quiz.records.current_ask(rnd.id)
@@ -43,21 +47,20 @@ def test_practice_by_letters_with_feedback_and_citation(settings, library, tmp_p
 
 
 def test_group_session_only_for_admins_scores_and_reports(settings, library, tmp_path):
+    """In a real group: the commands speak to the bot, and members' bare letters count unaddressed."""
     with zalo_setup(settings, library, tmp_path) as (fake, assistant):
         assistant.quiz.grace, assistant.quiz.tick = timedelta(seconds=0.3), 0.2
 
         async def scenario(bot: ZaloBot) -> None:
-            sent = await reply_to(fake, text_message("/quiz_start 2 5", user_id="u9", chat_id=GROUP), GROUP,
-                                  bot_messages.ADMINS_ONLY)
-            sent = await reply_to(fake, text_message("/quiz_start 2 5", user_id=ADMIN, chat_id=GROUP), GROUP,
-                                  "Câu 1/2")
+            sent = await reply_to(fake, in_group("/quiz_start 2 5", "u9"), GROUP, bot_messages.ADMINS_ONLY)
+            sent = await reply_to(fake, in_group("/quiz_start 2 5", ADMIN), GROUP, "Câu 1/2")
             assert any("Bắt đầu phiên kiểm tra" in t for t in sent)
             for user, right in (("u1", True), ("u2", False)):
                 letter = await asyncio.to_thread(_letter, assistant, GROUP, right)
-                fake.push_update(text_message(letter, user_id=user, chat_id=GROUP, display_name=user.upper()))
+                fake.push_update(in_group(letter, user))
             await until(lambda: any("Câu 2/2" in t for t in fake.sent_texts(GROUP)), timeout=15)
             letter = await asyncio.to_thread(_letter, assistant, GROUP, True)
-            fake.push_update(text_message(letter, user_id="u2", chat_id=GROUP, display_name="U2"))
+            fake.push_update(in_group(letter, "u2"))
             await until(lambda: any("Tỉ lệ" in t or "người trả lời đúng" in t for t in fake.sent_texts(GROUP)),
                         timeout=15)
             final = next(t for t in fake.sent_texts(GROUP) if "đã kết thúc" in t)

@@ -177,6 +177,21 @@ def test_update_parser_tolerates_missing_fields_and_wrapping() -> None:
     assert junk.event_name == "" and junk.message is None
 
 
+def test_group_mentions_and_replies_are_read_in_each_assumed_shape() -> None:
+    """Zalo does not document these fields (see the module docstring); every shape we assume is read."""
+    group = {"chat": {"id": "g", "chat_type": "GROUP"}, "from": {"id": "u"}, "text": "@Bot hỏi"}
+    listed = ZaloMessage.from_dict({**group, "mentions": [{"uid": 99, "pos": 0, "len": 4}, "junk", {"uid": None}]})
+    assert listed.is_group and [(m.user_id, m.offset, m.length) for m in listed.mentions] == [("99", 0, 4)]
+    entities = ZaloMessage.from_dict({**group, "entities": [{"type": "bold", "offset": 0, "length": 4},
+                                                           {"type": "mention", "user_id": "99"}]})
+    assert [(m.user_id, m.offset) for m in entities.mentions] == [("99", None)]
+    quoted = ZaloMessage.from_dict({**group, "quote": {"from": {"id": 99, "is_bot": True}, "text": "…"}})
+    assert quoted.reply_to_user_id == "99" and quoted.mentions == ()
+    plain = ZaloMessage.from_dict({**group, "reply_to_message": "not an object"})
+    assert plain.reply_to_user_id is None
+    assert not ZaloMessage.from_dict({"chat": {"id": "u", "chat_type": "PRIVATE"}}).is_group
+
+
 # --------------------------------------------------------------------------- sending
 
 

@@ -17,7 +17,14 @@ from bot import messages
 from bot.assistant import Assistant
 from bot.channels.zalo import ZaloBot, article_name, follow_ups
 from bot.channels.zalo_api import ZaloBotApi, ZaloUpdate
-from tests.fakes.zalo_api import FAKE_TOKEN, FakeZaloBotApi, image_message, sticker_message, text_message
+from tests.fakes.zalo_api import (
+    FAKE_TOKEN,
+    FakeZaloBotApi,
+    image_message,
+    mention,
+    sticker_message,
+    text_message,
+)
 
 QUESTION = "Khi tiếp dân công chức có phải đeo thẻ không?"
 ADMIN = "admin1"
@@ -181,6 +188,62 @@ def test_sticker_image_and_help_get_plain_guidance_and_bots_are_ignored(settings
 
         run_bot(fake, assistant, scenario)
         assert assistant.store.stats().total == 0
+
+
+# ---------------------------------------------------------------- groups
+
+GROUP = "group-42"
+
+
+def in_group(text: str, user: str = "g1", **extra) -> dict:
+    return text_message(text, user_id=user, chat_id=GROUP, chat_type="GROUP", display_name=user.upper(), **extra)
+
+
+def test_in_a_group_only_messages_addressed_to_the_bot_are_answered(settings, library, tmp_path):
+    with zalo_setup(settings, library, tmp_path) as (fake, assistant):
+        name, bot_id = fake.bot_info["account_name"], fake.bot_info["id"]
+        shown = "Bot Quy Tắc Ứng Xử"  # the name Zalo shows in a group; getMe does not give it
+        tagged = f"@{shown} cho hỏi: {QUESTION}"
+        someone = f"@Chị Lan {QUESTION}"
+
+        async def scenario(bot: ZaloBot) -> None:
+            chatter = [
+                in_group("Chiều nay họp lúc mấy giờ mọi người?"),
+                in_group(QUESTION),  # a question between colleagues, not to the bot
+                in_group(someone, mentions=[mention(someone, "Chị Lan", "u-lan")]),
+                in_group("1"),
+                in_group("help"),
+                in_group("/thoitiet Hà Nội"),  # a command for some other bot
+            ]
+            fake.push_update(*chatter)
+            typed = await reply_to(fake, in_group(f"@{name} {QUESTION}"), GROUP, "Nguồn:")
+            assert fake.sent_texts(GROUP) == typed  # nothing was said to the chatter before it
+            article = "\n".join(await reply_to(fake, in_group(f"@{name} 1"), GROUP, "Điều"))
+            assert "Gõ 1" not in article and "đeo thẻ" in article
+            await reply_to(fake, in_group(tagged, "g2", mentions=[mention(tagged, shown, bot_id)]), GROUP, "Nguồn:")
+            replied = in_group("Cán bộ có được nhận quà Tết không?", "g3", reply_to=fake.reply_to_bot(GROUP))
+            await reply_to(fake, replied, GROUP, "Nguồn:")
+            await reply_to(fake, in_group(f"/hoi {QUESTION}", "g4"), GROUP, "Nguồn:")
+            before = len(fake.sent_texts(GROUP))
+            fake.push_update(in_group("3"))  # unaddressed: not feedback
+            await reply_to(fake, in_group("/docs"), GROUP, "80/2025/QH15")
+            assert not any("Cảm ơn" in t for t in fake.sent_texts(GROUP)[before:])
+
+        run_bot(fake, assistant, scenario)
+        stats = assistant.store.stats()
+        assert (stats.total, stats.feedback_up) == (4, 0)
+        assert len(fake.calls_to("getMe")) == 1  # looked up once, at the first group message
+
+
+def test_a_private_chat_still_answers_every_message(settings, library, tmp_path):
+    with zalo_setup(settings, library, tmp_path) as (fake, assistant):
+
+        async def scenario(bot: ZaloBot) -> None:
+            await reply_to(fake, text_message(QUESTION, user_id="p1"), "p1", "Nguồn:")
+            await reply_to(fake, text_message("/thoitiet", user_id="p1"), "p1", "Tôi chưa hiểu lệnh này")
+
+        run_bot(fake, assistant, scenario)
+        assert not fake.calls_to("getMe")
 
 
 # ---------------------------------------------------------------- admins

@@ -2,15 +2,20 @@
 
 Both platforms sign their deliveries with the secret we registered (Telegram:
 X-Telegram-Bot-Api-Secret-Token, Zalo: X-Bot-Api-Secret-Token); anything else gets 403 before its
-body is read as an update. Updates are acknowledged at once and handled in the background, so a
-slow answer never makes the platform retry the delivery. Several workers may run this app behind
-nginx: they share the database and the data directory (see deploy/README.md).
+body is read as an update. A signed body is then capped (`Settings.webhook_max_body_kb`, 1 MB by
+default): a declared Content-Length over the cap is refused before a byte is read, and a body
+streamed without one (chunked) is refused as soon as the bytes read pass the cap, so a leaked
+secret cannot make a worker hold 100 MB in memory. Real updates are a few KB: files are fetched
+separately. Updates are acknowledged at once and handled in the background, so a slow answer never
+makes the platform retry the delivery. Several workers may run this app behind nginx: they share
+the database and the data directory (see deploy/README.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -30,6 +35,41 @@ log = logging.getLogger(__name__)
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+class BodyRejected(Exception):
+    """The request body cannot be an update; `response` says why (400 or 413)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def read_json(request: Request, limit: int) -> object:
+    """The body parsed as JSON, never holding more than `limit` bytes of it (plus one chunk).
+
+    Why not `request.json()`: it buffers the whole body first, whatever its size. Here a declared
+    length over the limit is refused unread, and a chunked body stops being read at the limit.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BodyRejected(Response("bad content-length", status_code=400))
+        if int(declared) > limit:
+            raise BodyRejected(_too_large(limit))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyRejected(_too_large(limit))
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise BodyRejected(Response("bad update", status_code=400)) from None
+
+
+def _too_large(limit: int) -> Response:
+    return Response(f"update larger than {limit // 1024} KB", status_code=413)
+
+
 def create_app(settings: Settings, assistant: Assistant, *, register: bool = True) -> Starlette:
     """`register`: tell Telegram/Zalo where to deliver (needs PUBLIC_URL); tests deliver by hand."""
     if not settings.webhook_secret:
@@ -37,6 +77,7 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
     tg_app = telegram.build_application(settings, assistant, webhook=True) if settings.telegram_token else None
     zalo_api = ZaloBotApi(settings.zalo_token, base_url=settings.zalo_api_url) if settings.zalo_token else None
     zalo = ZaloBot(zalo_api, assistant) if zalo_api else None
+    max_body = settings.webhook_max_body_kb * 1024
     background: set[asyncio.Task] = set()
 
     def in_background(coro) -> None:
@@ -74,7 +115,9 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
         if not verify_secret(request.headers, settings.webhook_secret, TELEGRAM_SECRET_HEADER):
             return Response(status_code=403)
         try:
-            update = Update.de_json(await request.json(), tg_app.bot)
+            update = Update.de_json(await read_json(request, max_body), tg_app.bot)
+        except BodyRejected as rejected:
+            return rejected.response
         except Exception:
             return Response("bad update", status_code=400)
         await tg_app.update_queue.put(update)
@@ -86,7 +129,9 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
         if not verify_secret(request.headers, settings.webhook_secret):
             return Response(status_code=403)
         try:
-            update = ZaloUpdate.from_dict(await request.json())
+            update = ZaloUpdate.from_dict(await read_json(request, max_body))
+        except BodyRejected as rejected:
+            return rejected.response
         except Exception:
             return Response("bad update", status_code=400)
         in_background(zalo.handle(update))

@@ -4,6 +4,12 @@ Zalo has no buttons and no command entities, so everything is plain text: an ans
 numbered follow-ups ("Gõ 1 …"), and a bare "1".."4" refers to the last answer in that chat.
 Commands are recognised by their leading "/". Every reply is cut into messages of at most 2000
 characters (`bot.render.zalo_messages`); wordings shared with Telegram come from `bot.messages`.
+
+In a group the bot speaks only when spoken to, as on Telegram: a message that mentions it (by a
+name from getMe, or a mention of its id), replies to it, or is one of its commands (`/hoi …`).
+Other chatter is ignored, with one exception: while a quiz question is open, a bare letter A–D
+from anyone is an answer. A bare "1".."4" in a group is a follow-up only when addressed. How Zalo
+marks mentions and replies is not documented; see `bot.channels.zalo_api` for what we read.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ import contextlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from bot import commands, messages, render
 from bot.admin import Actor, AdminError, ReindexRunning
@@ -91,15 +99,111 @@ def is_help(text: str) -> bool:
     return text.strip().lower().rstrip("!?.") in ("/start", "/help", "/trogiup", "trợ giúp", "tro giup", "help")
 
 
+# ---------------------------------------------------------------- groups
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """Who the bot is, from getMe: what a group message must name, mention or reply to."""
+
+    user_id: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def from_get_me(cls, info: Mapping[str, Any]) -> BotIdentity:
+        names = (info.get(key) for key in ("account_name", "display_name", "name"))
+        return cls(str(info.get("id") or ""), tuple(dict.fromkeys(n for n in names if isinstance(n, str) and n)))
+
+    def addressed(self, message: ZaloMessage) -> tuple[bool, str]:
+        """Whether a group message is for the bot, and its text with the mention taken out."""
+        mentioned, text = self._without_mentions(message, message.text or "")
+        replied = bool(self.user_id) and message.reply_to_user_id == self.user_id
+        return mentioned or replied, text
+
+    def _without_mentions(self, message: ZaloMessage, text: str) -> tuple[bool, str]:
+        spans = [m for m in message.mentions if self.user_id and m.user_id == self.user_id]
+        for mention in sorted(spans, key=lambda m: m.offset or 0, reverse=True):
+            text = _cut_span(text, mention.offset, mention.length)
+        if self.names:
+            names = "|".join(re.escape(n) for n in self.names)
+            text, typed = re.subn(rf"@(?:{names})(?![\w.])", " ", text, flags=re.IGNORECASE)
+        else:
+            typed = 0
+        return bool(spans) or typed > 0, " ".join(text.split()).strip(" ,:;-–")
+
+
+def _cut_span(text: str, offset: int | None, length: int | None) -> str:
+    """Remove a mention Zalo located, if the place holds one ("@…"); a span we cannot trust is left alone."""
+    if offset is None or not length or text[offset : offset + 1] != "@":
+        return text
+    return text[:offset] + " " + text[offset + length :]
+
+
+# ---------------------------------------------------------------- start-up
+
+
+class StartupCheckFailed(Exception):
+    """A channel cannot start. `str()` is one Vietnamese line for the terminal; `exit_code` 2 means
+    fix the configuration (systemd's RestartPreventExitStatus=2 stops retrying), 1 means try again."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+ZALO_TOKEN_REJECTED = (
+    "Lỗi: Zalo không chấp nhận ZALO_BOT_TOKEN (Zalo trả mã 401). Hãy lấy lại token của bot trong Zalo Bot Manager "
+    "rồi đặt vào môi trường hoặc tệp .env."
+)
+ZALO_TOKEN_MALFORMED = (
+    "Lỗi: ZALO_BOT_TOKEN không đúng dạng (có khoảng trắng hoặc dấu /). Hãy chép lại nguyên token của bot "
+    "từ Zalo Bot Manager vào môi trường hoặc tệp .env."
+)
+ZALO_UNREACHABLE = (
+    "Lỗi: chưa kết nối được Zalo Bot API tại {url} ({reason}). Hãy kiểm tra mạng của máy chủ hoặc ZALO_API_URL "
+    "rồi chạy lại."
+)
+ZALO_START_ERROR = (
+    "Lỗi: Zalo Bot API báo lỗi mã {code} khi kiểm tra token. Hãy kiểm tra ZALO_BOT_TOKEN và ZALO_API_URL."
+)
+
+
+async def check_token(token: str, base_url: str) -> BotIdentity:
+    """getMe before anything slow starts, so a wrong token is one clear line rather than endless polling errors.
+
+    No retries: when Zalo is out of reach we exit 1 and the supervisor (systemd's Restart=on-failure,
+    docker's restart policy) starts us again a few seconds later, which also covers a network not yet up.
+    """
+    try:
+        api = ZaloBotApi(token, base_url=base_url)
+    except ValueError:
+        raise StartupCheckFailed(ZALO_TOKEN_MALFORMED, 2) from None
+    async with api:
+        try:
+            return BotIdentity.from_get_me(await api.get_me())
+        except ZaloApiError as exc:
+            raise _startup_failure(exc, base_url) from None
+
+
+def _startup_failure(exc: ZaloApiError, base_url: str) -> StartupCheckFailed:
+    if _transient(exc):
+        reason = exc.description if isinstance(exc, ZaloNetworkError) else f"Zalo trả mã {exc.error_code}"
+        return StartupCheckFailed(ZALO_UNREACHABLE.format(url=base_url, reason=reason), 1)
+    if exc.error_code == 401:
+        return StartupCheckFailed(ZALO_TOKEN_REJECTED, 2)
+    return StartupCheckFailed(ZALO_START_ERROR.format(code=exc.error_code), 2)
+
+
 # ---------------------------------------------------------------- the bot
 
 
 class ZaloBot:
     """One bot account. `handle` is safe to call concurrently (webhook) or one update at a time (polling)."""
 
-    def __init__(self, api: ZaloBotApi, assistant: Assistant) -> None:
+    def __init__(self, api: ZaloBotApi, assistant: Assistant, me: BotIdentity | None = None) -> None:
         self.api = api
         self.assistant = assistant
+        self._me = me  # from getMe; looked up at the first group message when not given
         # chat id → (question id, answer): what a bare "1".."4" refers to. Bounded: old chats ask again.
         self._last: OrderedDict[str, tuple[int, Answer]] = OrderedDict()
         self._background: set[asyncio.Task] = set()  # /reindex runs here, so polling is never blocked
@@ -161,11 +265,26 @@ class ZaloBot:
 
     # ------------------------------------------------------------ routing
 
+    async def identity(self) -> BotIdentity | None:
+        """The bot's getMe identity, fetched once; None while Zalo cannot tell us (asked again next time)."""
+        if self._me is None:
+            try:
+                self._me = BotIdentity.from_get_me(await self.api.get_me())
+            except ZaloApiError as exc:
+                log.warning("Zalo getMe failed (%s); group mentions are not recognised until it works", exc)
+        return self._me
+
     async def _dispatch(self, message: ZaloMessage) -> None:
+        text = (message.text or "").strip()
+        if message.is_group:
+            me = await self.identity()
+            addressed, text = me.addressed(message) if me else (False, text)
+            if not addressed and not self._is_our_command(text):
+                await self._overheard(message, text)
+                return
         if message.kind != "text" or message.text is None:
             await self._on_not_text(message)
             return
-        text = message.text.strip()
         if is_help(text):
             await self._cmd_help(message, "")
         elif text.startswith("/"):
@@ -177,6 +296,17 @@ class ZaloBot:
             await self._on_follow_up(message, text)
         else:
             await self.answer_question(message, text)
+
+    def _is_our_command(self, text: str) -> bool:
+        """A command of ours speaks to the bot even unaddressed; an unknown one may be for another bot."""
+        name = text.partition(" ")[0].lower()
+        return name.startswith("/") and (is_help(name) or name in self._commands or name in self._admin_commands)
+
+    async def _overheard(self, message: ZaloMessage, text: str) -> None:
+        """Group chatter not meant for the bot: only a quiz answer (a bare A–D) counts."""
+        if message.kind == "text" and text:
+            await self.assistant.quiz.answer_letter(CHANNEL, message.chat_id, message.user_id,
+                                                    message.display_name, text)
 
     async def _on_command(self, message: ZaloMessage, text: str) -> None:
         name, _, args = text.partition(" ")

@@ -55,6 +55,23 @@ Assumptions where the docs say nothing
   stricter reading, so a message we accept is never rejected for length.
 * Incoming text is normalised to NFC. Some Vietnamese keyboards send decomposed (NFD) diacritics, and search
   and matching expect NFC.
+
+Groups: what the docs do not say, and what we assume
+----------------------------------------------------
+``chat.chat_type`` is ``PRIVATE`` or ``GROUP``; that much is in the docs and in OpenClaw's types. Nothing we
+could find documents how a group message shows that it mentions the bot or replies to it: the dated docs copy
+above has no such field, OpenClaw and GoClaw treat the Bot API as direct-messages-only ("the API doesn't surface
+mentions"), and other public bots guess. So ``ZaloMessage.from_dict`` reads, tolerantly:
+
+* mentions: a list under ``mentions`` (or ``entities`` items of type ``mention``), each with the mentioned user's
+  id in ``uid``, ``user_id`` or ``id`` and, when present, the span in ``offset``/``pos`` and ``length``/``len``.
+  That is the shape Zalo's own group APIs (Official Account GMF, zca) use;
+* a reply: ``reply_to_message`` or ``quote``, an object with a ``from`` like the message's own (Telegram's
+  shape, which the Bot API copies elsewhere).
+
+The bot also counts as mentioned when the text has ``@`` followed by a name getMe gave it (``account_name``,
+or ``display_name``/``name`` if a future getMe adds one), because a typed mention is plain text in every sample
+we saw. If Zalo sends mentions some other way, group members can still use ``/hoi …``.
 """
 
 from __future__ import annotations
@@ -77,6 +94,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "MAX_TEXT_LENGTH",
     "SECRET_HEADER",
+    "Mention",
     "MessageKind",
     "ZaloApiError",
     "ZaloBotApi",
@@ -222,6 +240,12 @@ class ZaloMessage:
     caption: str | None = None
     photo_url: str | None = None
     sticker: str | None = None
+    mentions: tuple[Mention, ...] = ()
+    reply_to_user_id: str | None = None  # the author of the message this one replies to
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type == "GROUP"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], event_name: str | None = None) -> ZaloMessage:
@@ -251,7 +275,43 @@ class ZaloMessage:
             caption=_nfc_or_none(data.get("caption")),
             photo_url=photo if isinstance(photo, str) and photo else None,
             sticker=_str_or_none(data.get("sticker")) or None,
+            mentions=_mentions(data),
+            reply_to_user_id=_reply_author(data),
         )
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A user mentioned in a message: their id, and where the mention sits in the text when Zalo says."""
+
+    user_id: str
+    offset: int | None = None
+    length: int | None = None
+
+
+def _mentions(data: Mapping[str, Any]) -> tuple[Mention, ...]:
+    """Mentions in any of the shapes described in the module docstring; unreadable items are skipped."""
+    items = [m for m in _list(data.get("mentions")) if isinstance(m, Mapping)]
+    items += [e for e in _list(data.get("entities")) if isinstance(e, Mapping) and e.get("type") == "mention"]
+    found = []
+    for item in items:
+        user_id = _id(next((item[k] for k in ("uid", "user_id", "id") if item.get(k) is not None), None))
+        if user_id:
+            offset = _int_or_none(item.get("offset", item.get("pos")))
+            found.append(Mention(user_id, offset, _int_or_none(item.get("length", item.get("len")))))
+    return tuple(found)
+
+
+def _reply_author(data: Mapping[str, Any]) -> str | None:
+    replied = next((data[k] for k in ("reply_to_message", "quote") if isinstance(data.get(k), Mapping)), None)
+    sender = replied.get("from") if replied is not None else None
+    if not isinstance(sender, Mapping):
+        return None
+    return _id(sender.get("id")) or None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _first_text(data: Mapping[str, Any], keys: tuple[str, ...]) -> str:

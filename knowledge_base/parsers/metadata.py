@@ -114,6 +114,40 @@ _PROPER_NOUNS = {
     "hà nội": "Hà Nội",
     "nhà nước": "Nhà nước",
 }
+# Names of bodies written with a capital in running text ("Văn phòng Ủy ban nhân dân tỉnh", "Ban
+# Thường vụ Tỉnh ủy"); only the first letter changes, so an old spelling ("Uỷ") keeps its accent.
+_UY = "(?:ủy|uỷ)"  # both spellings are in use
+_CAPITALISED = re.compile(rf"(?<!\w)(?:{_UY} ban nhân dân|hội đồng nhân dân|(?:tỉnh|thành|huyện) {_UY})(?!\w)")
+# Administrative levels: the words after one are a place's proper name ("tỉnh Hà Tĩnh", "huyện
+# Thử Nghiệm", "Chi cục Thuế khu vực Lộc Hà"), unless they make another noun ("TỈNH ỦY", "TỈNH
+# ĐOÀN", "XÃ HỘI").
+_LEVELS = ("thành phố", "thị xã", "thị trấn", "tỉnh", "huyện", "quận", "xã", "phường", "khu vực")
+_LEVEL = re.compile(
+    rf"(?<!\w)({'|'.join(level.upper() for level in _LEVELS)})\s+(?!(?:ỦY|UỶ|ĐOÀN|ĐỘI|HỘI)(?!\w))(?=\w)"
+)
+# Provinces and centrally run cities (the 63 before the 2025 merger; the 34 after it kept these names).
+# In a trích yếu a place's end is unknown, so only these are capitalised there, after "tỉnh"/"thành phố".
+_PROVINCES = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre", "Bình Định",
+    "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng", "Đà Nẵng", "Đắk Lắk", "Đắk Nông",
+    "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai", "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương",
+    "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hoà Bình", "Hồ Chí Minh", "Huế", "Hưng Yên", "Khánh Hòa", "Khánh Hoà",
+    "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng", "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An",
+    "Ninh Bình", "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh",
+    "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa", "Thanh Hoá",
+    "Thừa Thiên Huế", "Tiền Giang", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+)
+_PROVINCE_BY_LOWER = {re.sub(r"\s*-\s*", " - ", p.lower()): p for p in _PROVINCES}
+_PROVINCE_AFTER_LEVEL = re.compile(
+    rf"(?<!\w)((?:tỉnh|thành phố|(?:tỉnh|thành) {_UY}) )("
+    + "|".join(re.escape(p).replace(r"\ \-\ ", r"\s*[-–]\s*") for p in sorted(_PROVINCE_BY_LOWER, key=len,
+                                                                                 reverse=True))
+    + r")(?!\w)"
+)
+# Between the places of a nested address: "XÃ AN HÒA, HUYỆN LỘC HÀ" (a dash inside a name stays).
+_PLACE_SEPARATOR = re.compile(rf"(,\s*|\s+[-–]\s+(?=(?:{'|'.join(level.upper() for level in _LEVELS)})\s))")
+# A Quốc hiệu glued to the issuer cell by a conversion: "ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH CỘNG HÒA XÃ HỘI …".
+_GLUED_MOTTO = re.compile(r"\s+(?:CỘNG HÒA|CỘNG HOÀ|ĐẢNG CỘNG SẢN VIỆT NAM)\b.*$")
 _NAMED_TYPES = ("Luật", "Bộ luật", "Pháp lệnh")  # types cited by name ("Luật Cán bộ, công chức")
 
 
@@ -134,11 +168,18 @@ class Metadata:
 
 
 def sentence_case(text: str) -> str:
-    """Upper-case titles ("CÁN BỘ, CÔNG CHỨC" → "Cán bộ, công chức"), keeping a few proper nouns."""
+    """Upper-case titles ("CÁN BỘ, CÔNG CHỨC" → "Cán bộ, công chức"), keeping proper nouns: a few
+    names, bodies like "Ủy ban nhân dân", and a province after "tỉnh"/"thành phố" ("tỉnh Hà Tĩnh")."""
     low = text.lower()
     for key, proper in _PROPER_NOUNS.items():
         low = re.sub(rf"(?<!\w){key}(?!\w)", proper, low)
+    low = _PROVINCE_AFTER_LEVEL.sub(_proper_province, low)
+    low = _CAPITALISED.sub(lambda m: m.group(0)[:1].upper() + m.group(0)[1:], low)
     return low[:1].upper() + low[1:]
+
+
+def _proper_province(m: re.Match[str]) -> str:
+    return m.group(1) + _PROVINCE_BY_LOWER[re.sub(r"\s*[-–]\s*", " - ", m.group(2))]
 
 
 def _title_words(text: str) -> str:
@@ -146,41 +187,80 @@ def _title_words(text: str) -> str:
 
 
 def authority_name(upper: str) -> str:
-    """Upper-case header line → the agency's name as written in running text."""
-    text = " ".join(upper.split()).strip(" .,:")
-    fixed = {
-        "QUỐC HỘI": "Quốc hội",
-        "CHÍNH PHỦ": "Chính phủ",
-        "THỦ TƯỚNG CHÍNH PHỦ": "Thủ tướng Chính phủ",
-        "CHỦ TỊCH NƯỚC": "Chủ tịch nước",
-        "ỦY BAN THƯỜNG VỤ QUỐC HỘI": "Ủy ban Thường vụ Quốc hội",
-        "BAN CHẤP HÀNH TRUNG ƯƠNG": "Ban Chấp hành Trung ương",
-        "BỘ CHÍNH TRỊ": "Bộ Chính trị",
-        "BAN BÍ THƯ": "Ban Bí thư",
-        "TỈNH ỦY": "Tỉnh ủy",
-        "THÀNH ỦY": "Thành ủy",
-        "HUYỆN ỦY": "Huyện ủy",
-        "BAN THƯỜNG VỤ": "Ban Thường vụ",
-    }
-    if text in fixed:
-        return fixed[text]
+    """Upper-case header line → the agency's name as written in running text.
+
+    The name splits at its administrative level: "CỤC THUẾ | TỈNH BẮC NINH" → "Cục Thuế" + "tỉnh
+    Bắc Ninh". Everything after the level is a place, a proper name, so each of its words keeps a
+    capital ("huyện Thử Nghiệm"); lower-casing the whole line lost them ("tỉnh hà tĩnh").
+    """
+    text = _GLUED_MOTTO.sub("", " ".join(upper.split())).strip(" .,:")
     if not is_upper(text):
         return text
-    for prefix in ("TỈNH ỦY", "THÀNH ỦY", "HUYỆN ỦY", "ĐẢNG BỘ TỈNH", "ĐẢNG BỘ THÀNH PHỐ"):
-        if text.startswith(prefix + " "):
+    level = _LEVEL.search(text)
+    if level is None:
+        return _agency(text)
+    if level.start() == 0:  # a place alone, as the wrapped second line of "ỦY BAN NHÂN DÂN / TỈNH HÀ TĨNH"
+        place = _place(text)
+        return place[:1].upper() + place[1:]
+    return f"{_agency(text[: level.start()].rstrip())} {_place(text[level.start() :])}"
+
+
+_FIXED_AUTHORITIES = {
+    "QUỐC HỘI": "Quốc hội",
+    "CHÍNH PHỦ": "Chính phủ",
+    "THỦ TƯỚNG CHÍNH PHỦ": "Thủ tướng Chính phủ",
+    "CHỦ TỊCH NƯỚC": "Chủ tịch nước",
+    "ỦY BAN THƯỜNG VỤ QUỐC HỘI": "Ủy ban Thường vụ Quốc hội",
+    "BAN CHẤP HÀNH TRUNG ƯƠNG": "Ban Chấp hành Trung ương",
+    "BỘ CHÍNH TRỊ": "Bộ Chính trị",
+    "BAN BÍ THƯ": "Ban Bí thư",
+    "TỈNH ỦY": "Tỉnh ủy",
+    "THÀNH ỦY": "Thành ủy",
+    "HUYỆN ỦY": "Huyện ủy",
+    "BAN THƯỜNG VỤ": "Ban Thường vụ",
+}
+# Agencies named by their field: each coordinated field keeps a capital ("Bộ Giáo dục và Đào tạo").
+_FIELD_START = re.compile(r"(?:(?<=, )|(?<=\bvà )|(?<=- )|(?<=– ))(\w)")
+_FIELD_AGENCIES = ("TỔNG CỤC", "CHI CỤC", "CỤC", "BỘ", "VỤ", "SỞ", "BAN", "HỌC VIỆN", "VIỆN", "TRƯỜNG", "THUẾ")
+
+
+def _agency(text: str) -> str:
+    """The agency part of a name, without its place: "SỞ GIÁO DỤC VÀ ĐÀO TẠO" → "Sở Giáo dục và Đào tạo"."""
+    if text in _FIXED_AUTHORITIES:
+        return _FIXED_AUTHORITIES[text]
+    for prefix in ("TỈNH ỦY", "THÀNH ỦY", "HUYỆN ỦY", "TỈNH ĐOÀN", "THÀNH ĐOÀN", "HUYỆN ĐOÀN"):
+        if text.startswith(prefix + " "):  # the party or youth union of a place: "Tỉnh ủy Hà Tĩnh"
             return sentence_case(prefix) + " " + _title_words(text[len(prefix) + 1 :])
-    for prefix in ("ỦY BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG NHÂN DÂN", "HĐND"):
+    if text in ("UBND", "HĐND"):
+        return text  # an acronym stays one
+    for prefix in _FIELD_AGENCIES:
         if text.startswith(prefix + " "):
-            level, _, place = text[len(prefix) + 1 :].partition(" ")
-            if level in ("THÀNH", "THỊ") and " " in place:
-                extra, _, place = place.partition(" ")
-                level = f"{level} {extra}"
-            body = sentence_case(prefix) if len(prefix) > 4 else prefix  # "UBND" stays an acronym
-            return f"{body} {level.lower()} {_title_words(place)}"
-    for prefix in ("TỔNG CỤC", "CỤC", "BỘ", "VỤ", "SỞ", "BAN", "VIỆN", "HỌC VIỆN", "TRƯỜNG", "THUẾ"):
-        if text.startswith(prefix + " "):
-            return sentence_case(prefix) + " " + sentence_case(text[len(prefix) + 1 :])
+            fields = _FIELD_START.sub(lambda m: m.group(1).upper(), sentence_case(text[len(prefix) + 1 :]))
+            return sentence_case(prefix) + " " + fields
     return sentence_case(text)
+
+
+def _place(upper: str) -> str:
+    """"TỈNH HÀ TĨNH" → "tỉnh Hà Tĩnh"; "XÃ AN HÒA, HUYỆN LỘC HÀ" → "xã An Hòa, huyện Lộc Hà"."""
+    parts = []
+    for part in _PLACE_SEPARATOR.split(upper):
+        level = _LEVEL.match(part)
+        if level:
+            parts.append(level.group(1).lower() + " " + _title_words(part[level.end() :]))
+        else:
+            parts.append(part if not part.strip(" ,-–") else _title_words(part))
+    return "".join(parts)
+
+
+def _join_continued(names: list[str]) -> list[str]:
+    """Header cells wrap: "ỦY BAN NHÂN DÂN" over "TỈNH HÀ TĨNH" is one name, not two bodies."""
+    joined: list[str] = []
+    for name in names:
+        if joined and _LEVEL.match(name) and not _LEVEL.search(joined[-1]):
+            joined[-1] = f"{joined[-1]} {name}"
+        else:
+            joined.append(name)
+    return joined
 
 
 def parse_date(day: str, month: str, year: str) -> date | None:
@@ -264,9 +344,9 @@ def _issuer_from_header(header: list[str], stop: int) -> str:
     ]
     if not names:
         return ""
-    names = [authority_name(n) for n in names[:2]]
+    names = [authority_name(n) for n in _join_continued(names)[:2]]
     if len(names) == 2 and names[0].startswith("Đảng bộ"):
-        place = names[0].split(" ", 3)[-1]
+        place = re.sub(rf"^Đảng bộ (?:{'|'.join(_LEVELS)}) ", "", names[0])  # "Đảng bộ tỉnh Hà Tĩnh" → "Hà Tĩnh"
         return f"{names[1]} {place}" if names[1] in ("Tỉnh ủy", "Thành ủy", "Huyện ủy") else names[1]
     return " – ".join(reversed(names))
 

@@ -77,16 +77,32 @@ def text_message(
     chat_id: str | None = None,
     display_name: str = "Nguyễn Văn A",
     chat_type: str = "PRIVATE",
+    mentions: list[dict[str, Any]] | None = None,
+    reply_to: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A ``message.text.received`` update. In a private chat the chat id is the user id, as in Zalo's sample."""
+    """A ``message.text.received`` update. In a private chat the chat id is the user id, as in Zalo's sample.
+
+    ``mentions`` and ``reply_to`` follow the shapes ``bot.channels.zalo_api`` assumes for groups (undocumented);
+    build them with ``mention`` and ``FakeZaloBotApi.reply_to_bot``.
+    """
+    extra: dict[str, Any] = {"text": text}
+    if mentions is not None:
+        extra["mentions"] = mentions
+    if reply_to is not None:
+        extra["reply_to_message"] = reply_to
     return _update(
         "message.text.received",
-        {"text": text},
+        extra,
         user_id=user_id,
         chat_id=chat_id,
         display_name=display_name,
         chat_type=chat_type,
     )
+
+
+def mention(text: str, name: str, user_id: str) -> dict[str, Any]:
+    """A mention of ``user_id`` at the first ``@name`` in ``text``: id, offset and length, as Zalo's group APIs give."""
+    return {"uid": user_id, "offset": text.index(f"@{name}"), "length": len(name) + 1}
 
 
 def sticker_message(
@@ -269,6 +285,12 @@ class FakeZaloBotApi:
             for call in self.calls_to("sendMessage")
             if call.error_code is None and (chat_id is None or str(call.params.get("chat_id")) == chat_id)
         ]
+
+    def reply_to_bot(self, chat_id: str) -> dict[str, Any]:
+        """The ``reply_to_message`` of a user replying to the bot's last message in ``chat_id``."""
+        text = (self.sent_texts(chat_id) or [""])[-1]
+        sender = {"id": self.bot_info["id"], "display_name": self.bot_info["account_name"], "is_bot": True}
+        return {"message_id": f"fake-out-{next(_ids)}", "from": sender, "chat": {"id": chat_id}, "text": text}
 
     def wait_for_call(self, method: str, n: int = 1, timeout: float = 10) -> list[FakeCall]:
         """Block until ``method`` has been called ``n`` times. Return those calls, or fail listing all calls."""
