@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from index.chunking import Chunk
 from index.searcher import Hit, HybridIndex, SearchSettings
 from index.text import normalize, plain_words, strip_diacritics
+from knowledge_base import hygiene
 from knowledge_base.model import Status
 
 MAX_QUESTION_CHARS = 1000
@@ -92,11 +93,11 @@ class Answerer:
 
         Search sees `clean_question(question)`, so markup pasted from a chat or a web page never
         changes the answer; the answer's `question` keeps what the user typed, minus the characters
-        that cannot be stored or printed (`printable_question`), so logs and `--json` show their words.
+        that cannot be stored or printed (`knowledge_base.hygiene.clean`), so logs and `--json` show their words.
         """
         started = time.perf_counter()
         text = clean_question(question)
-        question = printable_question(question)
+        question = hygiene.clean(question)
         if not text or not re.search(r"\w", text):
             return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started))
         truncated = len(text) > MAX_QUESTION_CHARS
@@ -149,23 +150,12 @@ def clean_question(text: str) -> str:
     direction marks), then NFC and single spaces. Each step exists because that input changed
     answers or crashed pyvi (surrogates make its tagger raise SystemError).
     """
-    text = _without_surrogates(text)
+    text = hygiene.clean(text)
     text = _TAG.sub(_tag_gap, _COMMENT.sub(" ", text))
     text = html.unescape(text)
     text = _without_chat_markup(text)
     text = "".join(c for c in text if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cf"))
     return normalize(text)
-
-
-def printable_question(text: str) -> str:
-    """What the user typed, minus what no log line, database or terminal can take (NUL, controls, surrogates)."""
-    text = _without_surrogates(text)
-    return "".join(c for c in text if c in "\t\n" or unicodedata.category(c) != "Cc")
-
-
-def _without_surrogates(text: str) -> str:
-    """A surrogate pair survives as its character; a lone surrogate becomes U+FFFD."""
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _tag_gap(tag: re.Match[str]) -> str:

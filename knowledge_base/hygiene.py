@@ -18,8 +18,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
-    """NFC, surrogates → U+FFFD, control characters dropped (tab and newlines kept)."""
-    text = _SURROGATE.sub(REPLACEMENT, text)
+    """NFC, lone surrogates → U+FFFD (a pair becomes its character), control characters dropped
+    (tab and newlines kept)."""
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return _CONTROL.sub("", unicodedata.normalize("NFC", text))
 
 
