@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from bot import messages, render
 from bot.answer import EMPTY_QUESTION, Answer, Citation
 from bot.assistant import Assistant, ReindexRunning
-from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate
+from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloUpdate, is_transient
 from bot.channels.zalo_quiz import ZaloQuizChannel
 from bot.quiz import messages as quiz_messages
 from bot.quiz.master import QuizError
@@ -107,7 +107,7 @@ class ZaloBot:
             "/docs": self._cmd_docs,
             "/quiz": self._cmd_quiz,
         }
-        assistant.quiz.add_channel(ZaloQuizChannel(self.send))
+        assistant.quiz.add_channel(ZaloQuizChannel(api))
         self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
             "/reindex": self._cmd_reindex,
             "/stats": self._cmd_stats,
@@ -143,7 +143,7 @@ class ZaloBot:
                 updates = await _unless_stopped(self.api.get_updates(timeout=POLL_TIMEOUT), stop)
             except Exception as exc:
                 delay = getattr(exc, "retry_after", backoff)
-                if isinstance(exc, ZaloApiError) and _transient(exc):
+                if isinstance(exc, ZaloApiError) and is_transient(exc):
                     log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
                 else:  # a 4xx (bad token, webhook still set) or a bug: worth a traceback, still no reason to die
                     log.error("Zalo getUpdates failed; retrying in %.0f s", delay, exc_info=True)
@@ -356,10 +356,6 @@ class ZaloBot:
 
 
 # ---------------------------------------------------------------- polling helpers
-
-
-def _transient(exc: ZaloApiError) -> bool:
-    return isinstance(exc, ZaloNetworkError) or (exc.error_code or 0) >= 500 or exc.error_code == 429
 
 
 async def _unless_stopped(call: Awaitable[list[ZaloUpdate]], stop: asyncio.Event) -> list[ZaloUpdate]:
