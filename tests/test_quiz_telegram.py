@@ -1,7 +1,8 @@
 """Quiz mode on Telegram end to end: the real PTB Application against the fake Bot API server.
 
 A group training session runs with several people answering, a repeated and a late answer, and a
-bot restart between two questions; practice in private remembers wrong answers.
+bot restart between two questions; practice in private remembers wrong answers; a 502 on one
+poll is retried.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.channels.telegram import build_application
 from bot.library import Library
 from bot.quiz import messages
 from bot.quiz.bank import MAX_EXPLANATION, MAX_OPTION, MAX_QUESTION
+from bot.quiz.master import RetryPolicy
 from tests.fakes.telegram_api import FakeTelegram, run_app
 from tests.test_telegram_bot import data  # noqa: F401 - the module's copied data directory fixture
 
@@ -41,6 +43,31 @@ def _assistant(settings, library, data_dir, db_path) -> Assistant:  # noqa: F811
     # A quick session: short grace, fine ticks, a leaderboard every 2 questions.
     assistant.quiz.grace, assistant.quiz.tick, assistant.quiz.leaderboard_every = timedelta(seconds=0.5), 0.2, 2
     return assistant
+
+
+def _healing(assistant: Assistant, lease: float = 1.0, **retry) -> Assistant:
+    """Failures handled at test speed: a short lease, quick retries."""
+    quiz = assistant.quiz
+    quiz.lease = timedelta(seconds=lease)
+    quiz.retry = RetryPolicy(**{"backoff": (0.05,), **retry})
+    return assistant
+
+
+def _start(fake: FakeTelegram, words: str) -> int:
+    """A trainer's /quiz_start in the group; returns the mark to look for its replies after."""
+    mark = fake.mark()
+    fake.user_message(f"/quiz_start {words}", user_id=TRAINER, chat_id=GROUP, chat_type="supergroup")
+    return mark
+
+
+def _polls(fake: FakeTelegram, n: int, timeout: float = 15, since: int = 0) -> list:
+    """The first n polls Telegram accepted after `since`, once there are n (failed sendPoll calls left out)."""
+
+    def accepted() -> list:
+        return [c for c in fake.calls[since:] if c.method == "sendPoll" and c.ok]
+
+    fake.wait_for(lambda _call: len(accepted()) >= n, timeout=timeout, since=since)
+    return accepted()[:n]
 
 
 def _app(fake: FakeTelegram, assistant: Assistant):
@@ -174,3 +201,36 @@ def test_private_practice_asks_wrong_answers_again(fake, settings, library, data
     assert all(p.params["open_period"] is None if "open_period" in p.params else True for p in first)
     assert second[0].params["question"].split(". ", 1)[1] == first[0].params["question"].split(". ", 1)[1]
     assert "quà tặng" in unknown.params["text"]
+
+
+# ---------------------------------------------------------------- failures
+
+
+def _text_after(fake: FakeTelegram, text: str, since: int, timeout: float = 15):
+    return fake.wait_for(lambda c: c.method == "sendMessage" and c.ok and text in c.params["text"], timeout=timeout,
+                         since=since)
+
+
+def test_a_502_on_one_poll_is_retried_and_the_session_goes_on(fake, settings, library, data, tmp_path):  # noqa: F811
+    # A long lease: question 2 can only come in time through the retry, not through the supervisor.
+    assistant = _healing(_assistant(settings, library, data, tmp_path / "502.sqlite3"), lease=30)
+    fake.chat_admins[GROUP] = {TRAINER}
+
+    def scenario():
+        _start(fake, "2 5")
+        (q1,) = _polls(fake, 1)
+        fake.fail_next("sendPoll", 502)  # question 2's first try meets a Bad Gateway
+        poll1, right1, _ = _poll(q1)
+        fake.poll_answer(poll1, LAN, [right1], first_name="Lan")
+        _, q2 = _polls(fake, 2)
+        poll2, right2, _ = _poll(q2)
+        fake.poll_answer(poll2, LAN, [right2], first_name="Lan")
+        final = _text_after(fake, "đã kết thúc", since=0)
+        fake.wait_for_call("sendPhoto", timeout=15)
+        return final
+
+    final = run_app(_app(fake, assistant), scenario)
+    outcomes = [c.error["error_code"] if c.error else "ok" for c in fake.calls_to("sendPoll")]
+    assert outcomes == ["ok", 502, "ok"]
+    assert "Lan: 2 câu đúng" in final.params["text"] and "(2/2 câu)" in final.params["text"]
+    assert assistant.quiz.records.last_round("telegram", str(GROUP)).status == "finished"

@@ -8,6 +8,16 @@ Restarts: the process driving a session renews a lease on it every tick. A proce
 (or any worker, after the lease runs out) claims orphaned sessions and carries on from the
 question the database says is current; answers Telegram accepted while nobody was listening
 still count, because the current question's deadline is extended on resume.
+
+Posting: a transient channel error (network, 5xx, flood control) is retried a few times in place
+(`RetryPolicy`); if that is not enough, or the error is permanent, the drive ends and the session
+waits for its lease to run out.
+
+Posting twice: a question is recorded only after the channel accepted it, so a failed post leaves
+no record and the question is posted again, never skipped. A duplicate remains possible only when
+the platform took a post but its answer never reached us (a timeout, a crash between the answer
+and the record); a repeated question is better than a silent gap, and votes on the lost copy are
+ignored. A leaderboard before a failed question is likewise posted again on resume.
 """
 
 from __future__ import annotations
@@ -18,10 +28,11 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from bot.quiz import messages
 from bot.quiz.bank import TRUE_FALSE, Bank, QuizQuestion
@@ -32,6 +43,7 @@ from bot.storage.store import Store
 from bot.storage.tables import utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_QUESTIONS, MAX_QUESTIONS = 10, 50
 DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 5, 600  # Telegram's open_period limits
@@ -56,6 +68,31 @@ class QuizChannel(Protocol):
         """`rates` is the per-question summary as text, for channels that cannot send files."""
 
     async def close_question(self, chat_id: str, ask: Ask) -> None: ...
+
+    def retry_delay(self, error: Exception) -> float | None:
+        """None when `error` is permanent (retrying cannot help: the bot left the chat, a bad request);
+        otherwise the least wait the platform asked for before trying again (0 when it named none).
+        The channel decides, so the master never needs to know Telegram's or Zalo's exceptions."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a post is tried before a session gives up, in one place so tests can make it quick."""
+
+    attempts: int = 3  # tries of one post when its errors are transient
+    backoff: tuple[float, ...] = (1.0, 3.0)  # waits before the 2nd, 3rd… try (the last repeats)
+    longest_wait: float = 10.0  # flood control asking for more: give up now, the lease's end retries later
+
+    def wait(self, attempt: int, asked: float) -> float | None:
+        """Seconds to wait after failed try number `attempt`, or None: do not try again."""
+        if attempt >= self.attempts:
+            return None
+        wait = max(self.backoff[min(attempt, len(self.backoff)) - 1] if self.backoff else 0.0, asked)
+        return wait if wait <= self.longest_wait else None
+
+
+class _LeaseLost(Exception):
+    """Another worker took the session over while we waited to retry: it drives now, we stop quietly."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +128,14 @@ def parse_session_args(words: list[str], bank: Bank) -> SessionArgs:
 class QuizMaster:
     def __init__(self, store: Store, bank: Callable[[], Bank], *, lease: timedelta = timedelta(seconds=20),
                  grace: timedelta = timedelta(seconds=3), tick: float = 1.0,
-                 leaderboard_every: int = LEADERBOARD_EVERY) -> None:
+                 leaderboard_every: int = LEADERBOARD_EVERY, retry: RetryPolicy = RetryPolicy()) -> None:
         self.records = QuizRecords(store)
         self._bank = bank
         self.channels: dict[str, QuizChannel] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease, self.grace, self.tick = lease, grace, tick
         self.leaderboard_every = leaderboard_every
+        self.retry = retry
         self._tasks: dict[int, asyncio.Task] = {}
 
     def add_channel(self, channel: QuizChannel) -> None:
@@ -109,6 +147,32 @@ class QuizMaster:
 
     async def _db(self, fn: Callable, *args, **kwargs):  # noqa: ANN202 - whatever fn returns
         return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def _deliver(self, rnd: Round, send: Callable[[], Awaitable[T]], what: str, *, lease: bool) -> T:
+        """Run one channel call, retrying it while the channel calls its errors transient; the last error
+        goes up when the policy says stop. `lease`: the call is part of driving a group session, whose
+        lease is renewed before each new try (a retry may take a while; if another worker took the
+        session meanwhile, it drives now and `_LeaseLost` ends this drive)."""
+        channel = self.channels[rnd.channel]
+        attempt = 1
+        while True:
+            try:
+                return await send()
+            except Exception as exc:
+                asked = channel.retry_delay(exc)
+                wait = None if asked is None else self.retry.wait(attempt, asked)
+                if wait is None:
+                    raise
+                log.warning("quiz: %s in session %s failed (%s); try %d of %d in %.1f s", what, rnd.id, exc,
+                            attempt + 1, self.retry.attempts, wait)
+            await asyncio.sleep(wait)
+            if lease and not await self._db(self.records.claim, rnd.id, self.owner, self.lease):
+                raise _LeaseLost(rnd.id)
+            attempt += 1
+
+    async def _say(self, rnd: Round, text: str, what: str, *, lease: bool) -> None:
+        """Post a text to the round's chat, retried like every post (see `_deliver`)."""
+        await self._deliver(rnd, partial(self.channels[rnd.channel].post_text, rnd.chat_id, text), what, lease=lease)
 
     # ------------------------------------------------------------ practice
 
@@ -126,14 +190,15 @@ class QuizMaster:
             raise QuizError(messages.EMPTY_BANK)
         rnd = await self._db(self.records.start_round, channel, chat_id, "practice", user_id,
                              [q.id for q in chosen], topic=topic)
-        await self.channels[channel].post_text(chat_id, messages.practice_intro(len(chosen), topic))
+        await self._say(rnd, messages.practice_intro(len(chosen), topic), "the introduction", lease=False)
         await self._post(rnd, 0, seconds=None)
 
     async def _practice_next(self, rnd: Round, ask: Ask, chosen: int) -> None:
         channel = self.channels[rnd.channel]
         question = self.bank.get(ask.question_id)
         if not channel.native_feedback and question is not None:
-            await channel.post_text(rnd.chat_id, messages.feedback(question, ask.options, chosen, ask.correct_index))
+            text = messages.feedback(question, ask.options, chosen, ask.correct_index)
+            await self._say(rnd, text, "the feedback", lease=False)
         if ask.position + 1 < rnd.total:
             await self._post(rnd, ask.position + 1, seconds=None)
             return
@@ -142,7 +207,8 @@ class QuizMaster:
         correct = people[0].correct if people else 0
         history = await self._db(self.records.history, rnd.channel, rnd.started_by)
         retry = sum(1 for right, _ in history.values() if not right)
-        await channel.post_text(rnd.chat_id, messages.practice_done(correct, rnd.total, retry, channel.again))
+        await self._say(rnd, messages.practice_done(correct, rnd.total, retry, channel.again), "the summary",
+                        lease=False)
 
     # ------------------------------------------------------------ group sessions
 
@@ -159,7 +225,13 @@ class QuizMaster:
                                  lease=self.lease)
         except RoundBusy as exc:
             raise QuizError(messages.BUSY) from exc
-        await self.channels[channel].post_text(chat_id, messages.session_intro(len(chosen), args.topic, seconds))
+        try:
+            await self._say(rnd, messages.session_intro(len(chosen), args.topic, seconds), "the introduction",
+                            lease=True)
+        except Exception:
+            # The questions carry their own "Câu 1/10" headers; if the chat is really out of reach, the
+            # driver finds out.
+            log.warning("quiz: could not introduce session %s; it starts anyway", rnd.id, exc_info=True)
         self._spawn(rnd.id)
         return rnd
 
@@ -228,10 +300,12 @@ class QuizMaster:
                 if position and position % self.leaderboard_every == 0:
                     people = await self._db(self.records.participants, rnd.id)
                     text = messages.leaderboard(people, position, rnd.total, final=False)
-                    await self.channels[rnd.channel].post_text(rnd.chat_id, text)
+                    await self._say(rnd, text, "the leaderboard", lease=True)
                 await self._post(rnd, position, seconds=rnd.seconds)
         except asyncio.CancelledError:
             raise
+        except _LeaseLost:
+            log.info("quiz: session %s is driven by another worker now", round_id)
         except Exception:
             log.exception("quiz: session %s failed; it will be resumed when its lease runs out", round_id)
 
@@ -249,22 +323,25 @@ class QuizMaster:
         if not await self._db(self.records.set_status, rnd.id, status, only_if=("running", "stopping")):
             return  # someone else finished it
         people = await self._db(self.records.participants, rnd.id)
-        await channel.post_text(rnd.chat_id, messages.leaderboard(people, len(asks), rnd.total, True, stopped))
+        board = messages.leaderboard(people, len(asks), rnd.total, True, stopped)
+        await self._say(rnd, board, "the final leaderboard", lease=True)
         if asks:
-            await self._post_results(rnd, asks, people)
+            await self._post_results(rnd, asks, people, lease=True)
 
     async def send_results(self, rnd: Round) -> None:
         """A finished session's results again (`/quiz_results`)."""
         asks = await self._db(self.records.asks, rnd.id)
         people = await self._db(self.records.participants, rnd.id)
-        await self._post_results(rnd, asks, people)
+        await self._post_results(rnd, asks, people, lease=False)
 
-    async def _post_results(self, rnd: Round, asks: list[Ask], people: list[Participant]) -> None:
+    async def _post_results(self, rnd: Round, asks: list[Ask], people: list[Participant], *, lease: bool) -> None:
+        """A retry after a failed chart may send the CSV again: two copies beat none."""
         csv_data = to_csv(rnd, asks, people, self.bank)
         chart = await asyncio.to_thread(to_chart, rnd, asks, people)
         rates = messages.question_rates(question_rates(asks, people))
-        await self.channels[rnd.channel].post_results(rnd.chat_id, csv_data, chart, messages.results_caption(rnd.id),
-                                                      rates)
+        send = partial(self.channels[rnd.channel].post_results, rnd.chat_id, csv_data, chart,
+                       messages.results_caption(rnd.id), rates)
+        await self._deliver(rnd, send, "the results", lease=lease)
 
     # ------------------------------------------------------------ posting and answers
 
@@ -278,11 +355,16 @@ class QuizMaster:
         if question.kind != "true_false" or options != list(TRUE_FALSE):
             random.shuffle(options)
         correct = options.index(question.answer)
-        ask = await self._db(self.records.record_ask, rnd.id, position, question.id, options, correct,
-                             seconds=seconds, grace=self.grace)
-        poll_id, message_id = await self.channels[rnd.channel].post_question(
-            rnd.chat_id, question, options, correct, position, rnd.total, seconds)
-        await self._db(self.records.set_posted, ask.id, poll_id, message_id)
+        channel = self.channels[rnd.channel]
+
+        async def post_and_record() -> None:
+            opened = utcnow()
+            poll_id, message_id = await channel.post_question(rnd.chat_id, question, options, correct, position,
+                                                              rnd.total, seconds)
+            await self._db(self.records.record_ask, rnd.id, position, question.id, options, correct,
+                           seconds=seconds, grace=self.grace, at=opened, poll_id=poll_id, message_id=message_id)
+
+        await self._deliver(rnd, post_and_record, f"question {position + 1}", lease=rnd.kind == "group")
 
     async def records_running(self, channel: str, chat_id: str) -> bool:
         return await self._db(self.records.running, channel, chat_id) is not None
@@ -292,7 +374,7 @@ class QuizMaster:
         for _ in range(10):
             if ask is not None:
                 break
-            # A quick vote can arrive before sendPoll's reply told us the poll id: wait for it briefly.
+            # A quick vote can arrive before the poll is recorded (after sendPoll's reply): wait briefly.
             await asyncio.sleep(0.2)
             ask = await self._db(self.records.ask_by_poll, poll_id)
         if ask is None:

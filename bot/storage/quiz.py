@@ -200,10 +200,6 @@ class QuizRecords:
             s.flush()
             return _ask(row)
 
-    def set_posted(self, ask_id: int, poll_id: str | None, message_id: str | None) -> None:
-        with self._session() as s:
-            s.execute(update(QuizAsk).where(QuizAsk.id == ask_id).values(poll_id=poll_id, message_id=message_id))
-
     def extend(self, ask_id: int, until: datetime) -> None:
         """After a restart: answers Telegram accepted while we were down still arrive, and still count."""
         with self._session() as s:
