@@ -134,9 +134,18 @@ class ZaloBot:
             await self.send(message.chat_id, messages.APOLOGY)
 
     async def run_polling(self, stop: asyncio.Event | None = None) -> None:
-        """Long-poll until `stop` is set; network trouble backs off (1 s, 2 s, … 30 s) instead of dying."""
+        """Long-poll until `stop` is set; network trouble backs off (1 s, 2 s, … 30 s) instead of dying.
+
+        Quiz sessions are looked after while polling runs, and handed over when it ends.
+        """
         stop = stop or asyncio.Event()
-        await self.assistant.quiz.resume()
+        self.assistant.quiz.start()
+        try:
+            await self._poll(stop)
+        finally:
+            await self.assistant.quiz.close()
+
+    async def _poll(self, stop: asyncio.Event) -> None:
         backoff = 1.0
         while not stop.is_set():
             try:
