@@ -1,13 +1,17 @@
 """Quiz mode on Telegram end to end: the real PTB Application against the fake Bot API server.
 
 A group training session runs with several people answering, a repeated and a late answer, and a
-bot restart between two questions; practice in private remembers wrong answers.
+bot restart between two questions; practice in private remembers wrong answers. Sessions heal: a
+502 on one poll is retried, a drive that gave up is picked up by the running bot once its (short)
+lease runs out, a bot removed from the group ends the session, and shutdown hands the lease over
+even with a poll or a database call in flight.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -19,6 +23,7 @@ from bot.channels.telegram import build_application
 from bot.library import Library
 from bot.quiz import messages
 from bot.quiz.bank import MAX_EXPLANATION, MAX_OPTION, MAX_QUESTION
+from bot.quiz.master import RetryPolicy
 from tests.fakes.telegram_api import FakeTelegram, run_app
 from tests.test_telegram_bot import data  # noqa: F401 - the module's copied data directory fixture
 
@@ -41,6 +46,31 @@ def _assistant(settings, library, data_dir, db_path) -> Assistant:  # noqa: F811
     # A quick session: short grace, fine ticks, a leaderboard every 2 questions.
     assistant.quiz.grace, assistant.quiz.tick, assistant.quiz.leaderboard_every = timedelta(seconds=0.5), 0.2, 2
     return assistant
+
+
+def _healing(assistant: Assistant, lease: float = 1.0, **retry) -> Assistant:
+    """Failures handled at test speed: a short lease, a supervisor looking often, quick retries."""
+    quiz = assistant.quiz
+    quiz.lease, quiz.sweep, quiz.catch_up = timedelta(seconds=lease), 0.2, timedelta(seconds=0.5)
+    quiz.retry = RetryPolicy(**{"backoff": (0.05,), **retry})
+    return assistant
+
+
+def _start(fake: FakeTelegram, words: str) -> int:
+    """A trainer's /quiz_start in the group; returns the mark to look for its replies after."""
+    mark = fake.mark()
+    fake.user_message(f"/quiz_start {words}", user_id=TRAINER, chat_id=GROUP, chat_type="supergroup")
+    return mark
+
+
+def _polls(fake: FakeTelegram, n: int, timeout: float = 15, since: int = 0) -> list:
+    """The first n polls Telegram accepted after `since`, once there are n (failed sendPoll calls left out)."""
+
+    def accepted() -> list:
+        return [c for c in fake.calls[since:] if c.method == "sendPoll" and c.ok]
+
+    fake.wait_for(lambda _call: len(accepted()) >= n, timeout=timeout, since=since)
+    return accepted()[:n]
 
 
 def _app(fake: FakeTelegram, assistant: Assistant):
@@ -174,3 +204,146 @@ def test_private_practice_asks_wrong_answers_again(fake, settings, library, data
     assert all(p.params["open_period"] is None if "open_period" in p.params else True for p in first)
     assert second[0].params["question"].split(". ", 1)[1] == first[0].params["question"].split(". ", 1)[1]
     assert "quà tặng" in unknown.params["text"]
+
+
+# ---------------------------------------------------------------- sessions that heal
+
+
+def _text_after(fake: FakeTelegram, text: str, since: int, timeout: float = 15):
+    return fake.wait_for(lambda c: c.method == "sendMessage" and c.ok and text in c.params["text"], timeout=timeout,
+                         since=since)
+
+
+def test_a_502_on_one_poll_is_retried_and_the_session_goes_on(fake, settings, library, data, tmp_path):  # noqa: F811
+    # A long lease: question 2 can only come in time through the retry, not through the supervisor.
+    assistant = _healing(_assistant(settings, library, data, tmp_path / "502.sqlite3"), lease=30)
+    fake.chat_admins[GROUP] = {TRAINER}
+
+    def scenario():
+        _start(fake, "2 5")
+        (q1,) = _polls(fake, 1)
+        fake.fail_next("sendPoll", 502)  # question 2's first try meets a Bad Gateway
+        poll1, right1, _ = _poll(q1)
+        fake.poll_answer(poll1, LAN, [right1], first_name="Lan")
+        _, q2 = _polls(fake, 2)
+        poll2, right2, _ = _poll(q2)
+        fake.poll_answer(poll2, LAN, [right2], first_name="Lan")
+        final = _text_after(fake, "đã kết thúc", since=0)
+        fake.wait_for_call("sendPhoto", timeout=15)
+        return final
+
+    final = run_app(_app(fake, assistant), scenario)
+    outcomes = [c.error["error_code"] if c.error else "ok" for c in fake.calls_to("sendPoll")]
+    assert outcomes == ["ok", 502, "ok"]
+    assert "Lan: 2 câu đúng" in final.params["text"] and "(2/2 câu)" in final.params["text"]
+    assert assistant.quiz.records.last_round("telegram", str(GROUP)).status == "finished"
+
+
+def test_a_drive_that_gave_up_is_resumed_by_the_running_bot(fake, settings, library, data, tmp_path):  # noqa: F811
+    lease = 1.0
+    assistant = _healing(_assistant(settings, library, data, tmp_path / "gaveup.sqlite3"), lease=lease)
+    fake.chat_admins[GROUP] = {TRAINER}
+    fake.fail_next("sendPoll", 502, times=3)  # every try of the first drive
+
+    def scenario():
+        _start(fake, "1 5")
+        (q1,) = _polls(fake, 1)
+        mark = _start(fake, "1 5")  # the session is alive again, so the group is busy, as it should be
+        busy = fake.wait_for(lambda c: c.method == "sendMessage" and c.params["text"] == messages.BUSY, since=mark)
+        poll, right, _ = _poll(q1)
+        fake.poll_answer(poll, LAN, [right], first_name="Lan")
+        final = _text_after(fake, "đã kết thúc", since=0)
+        fake.wait_for_call("sendPhoto", timeout=15)
+        mark = _start(fake, "1 5")  # and once it is over, a new session starts
+        intro = _text_after(fake, "Bắt đầu phiên kiểm tra", since=mark)
+        _polls(fake, 1, since=mark)  # let the new session post before the bot stops
+        return q1, busy, final, intro
+
+    q1, busy, final, intro = run_app(_app(fake, assistant), scenario)
+    failed = [c for c in fake.calls_to("sendPoll") if not c.ok]
+    assert [c.error["error_code"] for c in failed] == [502, 502, 502]
+    # Not retried at once: the session rested until its lease ran out, then the supervisor took it up.
+    assert q1.at - failed[-1].at >= lease / 2
+    assert "Lan: 1 câu đúng" in final.params["text"] and busy.ok and intro.ok
+
+
+def test_a_bot_removed_from_the_group_ends_the_session(fake, settings, library, data, tmp_path):  # noqa: F811
+    assistant = _healing(_assistant(settings, library, data, tmp_path / "kicked.sqlite3"), failed_drives=2)
+    fake.chat_admins[GROUP] = {TRAINER}
+    fake.fail_next("sendPoll", 403, times=2, description="Forbidden: bot was kicked from the supergroup chat")
+
+    def scenario():
+        _start(fake, "3 5")
+        notice = _text_after(fake, messages.SESSION_FAILED, since=0)
+        polls_then = len(fake.calls_to("sendPoll"))
+        mark = _start(fake, "1 5")  # the group is free again (the bot was added back meanwhile)
+        intro = _text_after(fake, "Bắt đầu phiên kiểm tra", since=mark)
+        _polls(fake, 1, since=mark)
+        return notice, polls_then, intro
+
+    notice, polls_then, intro = run_app(_app(fake, assistant), scenario)
+    assert polls_then == 2  # a permanent error is not retried in place: one try per drive, two drives
+    records = assistant.quiz.records
+    first = records.round(records.last_round("telegram", str(GROUP)).id - 1)
+    assert first.status == "stopped" and first.ended_at is not None and notice.ok and intro.ok
+
+
+def test_shutdown_during_a_poll_hands_the_session_over_without_posting_it_twice(
+        fake, settings, library, data, tmp_path):  # noqa: F811
+    db = tmp_path / "inflight.sqlite3"
+    # A long lease: if the session is free after shutdown, shutdown released it; it did not run out.
+    first = _healing(_assistant(settings, library, data, db), lease=30)
+    fake.chat_admins[GROUP] = {TRAINER}
+    in_flight = fake.hold_next("sendPoll", 1.5)  # the poll is in the chat; Telegram's reply is slow
+
+    def until_the_poll_is_sent():
+        _start(fake, "2 5")
+        assert in_flight.wait(15)  # return now: the bot stops while sendPoll waits for its reply
+
+    run_app(_app(fake, first), until_the_poll_is_sent)
+    records = first.quiz.records
+    rnd = records.last_round("telegram", str(GROUP))
+    (q1,) = fake.calls_to("sendPoll")
+    assert rnd.status == "running" and rnd.id in [r.id for r in records.orphaned()]
+    assert [a.poll_id for a in records.asks(rnd.id)] == [q1.result["poll"]["id"]]  # the late reply was recorded
+
+    second = _healing(_assistant(settings, library, data, db), lease=30)
+    q2 = run_app(_app(fake, second), lambda: _polls(fake, 2)[1])
+    assert len(fake.calls_to("sendPoll")) == 2 and q2.params["question"] != q1.params["question"]
+    assert [a.position for a in records.asks(rnd.id)] == [0, 1]
+
+
+def test_shutdown_waits_for_a_lease_claim_in_flight_before_releasing(
+        fake, settings, library, data, tmp_path, monkeypatch):  # noqa: F811
+    """A claim still running in its thread when shutdown cancels the driver must not renew the lease
+    after shutdown released it. The claim here is held until the release happened (or 1 s passed)."""
+    assistant = _healing(_assistant(settings, library, data, tmp_path / "claim.sqlite3"), lease=30)
+    records = assistant.quiz.records
+    fake.chat_admins[GROUP] = {TRAINER}
+    slow, in_claim, released = threading.Event(), threading.Event(), threading.Event()
+    real_claim, real_release_all = records.claim, records.release_all
+
+    def claim(*args, **kwargs):
+        if slow.is_set():
+            in_claim.set()
+            released.wait(1.0)  # a slow disk: without the fix the release comes first, then this renews
+        return real_claim(*args, **kwargs)
+
+    def release_all(*args, **kwargs):
+        try:
+            return real_release_all(*args, **kwargs)
+        finally:
+            released.set()
+
+    monkeypatch.setattr(records, "claim", claim)
+    monkeypatch.setattr(records, "release_all", release_all)
+
+    def scenario():
+        _start(fake, "1 30")
+        _polls(fake, 1)
+        slow.set()
+        assert in_claim.wait(10)  # the driver renews its lease every tick; this renewal is in flight
+
+    run_app(_app(fake, assistant), scenario)
+    rnd = records.last_round("telegram", str(GROUP))
+    assert rnd.status == "running" and rnd.id in [r.id for r in records.orphaned()]

@@ -1,4 +1,5 @@
-"""Quiz mode on Zalo: text questions with A–D answered by letter, practice and a group session."""
+"""Quiz mode on Zalo: text questions with A–D answered by letter, practice and a group session,
+which carries on when the Zalo server fails one sendMessage."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from bot import messages as bot_messages
 from bot.channels.zalo import ZaloBot
 from bot.quiz import messages
+from bot.quiz.master import RetryPolicy
 from tests.fakes.zalo_api import text_message
 from tests.test_zalo_bot import ADMIN, reply_to, run_bot, until, zalo_setup
 
@@ -25,6 +27,19 @@ def _letter(assistant, chat: str, right: bool) -> str:
     return messages.LETTERS[index]
 
 
+async def _shown(fake, assistant, chat: str, header: str) -> None:
+    """Until question `header` ("Câu 2/2") is in the chat and recorded: the record follows the post, so a
+    test that reads the right letter at once could still see the question before."""
+
+    def recorded() -> bool:
+        rnd = assistant.quiz.records.running("zalo", chat)
+        ask = assistant.quiz.records.current_ask(rnd.id) if rnd else None
+        return ask is not None and messages.header(ask.position, rnd.total) == header
+
+    await until(lambda: any(header in t for t in fake.sent_texts(chat)), timeout=15)
+    await until(recorded, timeout=5)
+
+
 def test_practice_by_letters_with_feedback_and_citation(settings, library, tmp_path):
     with zalo_setup(settings, library, tmp_path) as (fake, assistant):
 
@@ -32,6 +47,7 @@ def test_practice_by_letters_with_feedback_and_citation(settings, library, tmp_p
             sent = await reply_to(fake, text_message("/quiz kỷ luật", user_id="u1"), "u1", "Câu 1/5")
             assert "A. " in sent[-1] and "Trả lời bằng một chữ cái" in sent[-1]
             for i in range(5):
+                await _shown(fake, assistant, "u1", f"Câu {i + 1}/5")
                 letter = await asyncio.to_thread(_letter, assistant, "u1", i != 0)
                 expect = "Kết thúc lượt luyện tập" if i == 4 else f"Câu {i + 2}/5"
                 sent = await reply_to(fake, text_message(letter.lower(), user_id="u1"), "u1", expect)
@@ -55,10 +71,11 @@ def test_group_session_only_for_admins_scores_and_reports(settings, library, tmp
             sent = await reply_to(fake, in_group("/quiz_start 2 5", "u9"), GROUP, bot_messages.ADMINS_ONLY)
             sent = await reply_to(fake, in_group("/quiz_start 2 5", ADMIN), GROUP, "Câu 1/2")
             assert any("Bắt đầu phiên kiểm tra" in t for t in sent)
+            await _shown(fake, assistant, GROUP, "Câu 1/2")
             for user, right in (("u1", True), ("u2", False)):
                 letter = await asyncio.to_thread(_letter, assistant, GROUP, right)
                 fake.push_update(in_group(letter, user))
-            await until(lambda: any("Câu 2/2" in t for t in fake.sent_texts(GROUP)), timeout=15)
+            await _shown(fake, assistant, GROUP, "Câu 2/2")
             letter = await asyncio.to_thread(_letter, assistant, GROUP, True)
             fake.push_update(in_group(letter, "u2"))
             await until(lambda: any("Tỉ lệ" in t or "người trả lời đúng" in t for t in fake.sent_texts(GROUP)),
@@ -68,3 +85,27 @@ def test_group_session_only_for_admins_scores_and_reports(settings, library, tmp
             assert any("Câu 1: 1/2 người trả lời đúng (50%)" in t for t in fake.sent_texts(GROUP))
 
         run_bot(fake, assistant, scenario)
+
+
+def test_group_session_carries_on_after_a_failed_send(settings, library, tmp_path):
+    with zalo_setup(settings, library, tmp_path) as (fake, assistant):
+        quiz = assistant.quiz
+        # A long lease: the question can only come in time through the retry, not through the supervisor.
+        quiz.grace, quiz.tick, quiz.lease = timedelta(seconds=0.3), 0.2, timedelta(seconds=30)
+        quiz.retry = RetryPolicy(backoff=(0.05,))
+
+        async def scenario(bot: ZaloBot) -> None:
+            fake.fail_next("sendMessage", 502, "Bad Gateway", when=lambda p: "Câu 1/1" in p["text"])
+            fake.push_update(text_message("/quiz_start 1 5", user_id=ADMIN, chat_id=GROUP))
+            await _shown(fake, assistant, GROUP, "Câu 1/1")
+            letter = await asyncio.to_thread(_letter, assistant, GROUP, True)
+            fake.push_update(text_message(letter, user_id="u1", chat_id=GROUP, display_name="U1"))
+            await until(lambda: any("người trả lời đúng" in t for t in fake.sent_texts(GROUP)), timeout=15)
+
+        run_bot(fake, assistant, scenario)
+        failed = [c for c in fake.calls_to("sendMessage") if c.error_code is not None]
+        assert [c.error_code for c in failed] == [502] and "Câu 1/1" in failed[0].params["text"]
+        texts = fake.sent_texts(GROUP)
+        assert sum("Câu 1/1" in t for t in texts) == 1  # delivered once, by the retry
+        final = next(t for t in texts if "đã kết thúc" in t)
+        assert "U1: 1 câu đúng" in final and "(1/1 câu)" in final

@@ -58,7 +58,7 @@ def build_application(settings: Settings, assistant: Assistant, *, webhook: bool
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .post_stop(_post_stop)
     )
     if webhook:
         builder = builder.updater(None)
@@ -84,12 +84,12 @@ def build_application(settings: Settings, assistant: Assistant, *, webhook: bool
 
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
-    resumed = await app.bot_data["assistant"].quiz.resume()
-    if resumed:
-        log.info("quiz: %d session(s) resumed after a restart", resumed)
+    app.bot_data["assistant"].quiz.start()
 
 
-async def _post_shutdown(app: Application) -> None:
+async def _post_stop(app: Application) -> None:
+    """Quiz sessions are handed over here, not in post_shutdown: by then PTB has closed the bot's HTTP
+    client, and a poll already on its way must still get its answer so it is recorded, not posted twice."""
     await app.bot_data["assistant"].quiz.close()
 
 

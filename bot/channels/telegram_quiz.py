@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
+from datetime import timedelta
 
 from telegram import Bot, InputFile, Update
 from telegram.constants import ChatMemberStatus, ChatType, PollType
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes, PollAnswerHandler
 
 from bot.assistant import Assistant
@@ -54,6 +57,24 @@ class TelegramQuizChannel:
     async def close_question(self, chat_id: str, ask: Ask) -> None:
         if ask.message_id:
             await self.bot.stop_poll(chat_id, int(ask.message_id))
+
+    def retry_delay(self, error: Exception) -> float | None:
+        """Flood control (wait as told), timeouts, connection trouble and HTTP 5xx pass; PTB maps those to
+        `NetworkError`. `BadRequest` is a `NetworkError` too but permanent, like `Forbidden` (the bot was
+        removed from the group) and everything else."""
+        if isinstance(error, RetryAfter):
+            return _seconds(error)
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            return 0.0
+        return None
+
+
+def _seconds(error: RetryAfter) -> float:
+    """`retry_after` is an int or a timedelta depending on PTB_TIMEDELTA, and warns while that is unset."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def install(app: Application, assistant: Assistant) -> None:

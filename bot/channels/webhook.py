@@ -91,12 +91,12 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
         if tg_app:
             await tg_app.initialize()
             await tg_app.start()
-            await assistant.quiz.resume()
             if register and settings.public_url:
                 await tg_app.bot.set_webhook(f"{settings.public_url}/telegram", secret_token=settings.webhook_secret,
                                              allowed_updates=Update.ALL_TYPES)
         if zalo_api and register and settings.public_url:
             await zalo_api.set_webhook(f"{settings.public_url}/zalo", settings.webhook_secret)
+        assistant.quiz.start()  # both channels are registered by now: resume their sessions, then watch them
         try:
             yield
         finally:

@@ -27,7 +27,7 @@ from bot import commands, messages, render
 from bot.admin import Actor, AdminError, ReindexRunning
 from bot.answer import EMPTY_QUESTION, Answer, Citation
 from bot.assistant import Assistant
-from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate
+from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate, is_transient
 from bot.channels.zalo_quiz import ZaloQuizChannel
 from bot.quiz import messages as quiz_messages
 from bot.quiz.master import QuizError
@@ -186,7 +186,7 @@ async def check_token(token: str, base_url: str) -> BotIdentity:
 
 
 def _startup_failure(exc: ZaloApiError, base_url: str) -> StartupCheckFailed:
-    if _transient(exc):
+    if is_transient(exc):
         reason = exc.description if isinstance(exc, ZaloNetworkError) else f"Zalo trả mã {exc.error_code}"
         return StartupCheckFailed(ZALO_UNREACHABLE.format(url=base_url, reason=reason), 1)
     if exc.error_code == 401:
@@ -212,7 +212,7 @@ class ZaloBot:
             "/docs": self._cmd_docs,
             "/quiz": self._cmd_quiz,
         }
-        assistant.quiz.add_channel(ZaloQuizChannel(self.send))
+        assistant.quiz.add_channel(ZaloQuizChannel(api))
         self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
             "/reindex": self._cmd_reindex,
             "/stats": self._cmd_stats,
@@ -238,16 +238,25 @@ class ZaloBot:
             await self.send(message.chat_id, messages.APOLOGY)
 
     async def run_polling(self, stop: asyncio.Event | None = None) -> None:
-        """Long-poll until `stop` is set; network trouble backs off (1 s, 2 s, … 30 s) instead of dying."""
+        """Long-poll until `stop` is set; network trouble backs off (1 s, 2 s, … 30 s) instead of dying.
+
+        Quiz sessions are looked after while polling runs, and handed over when it ends.
+        """
         stop = stop or asyncio.Event()
-        await self.assistant.quiz.resume()
+        self.assistant.quiz.start()
+        try:
+            await self._poll(stop)
+        finally:
+            await self.assistant.quiz.close()
+
+    async def _poll(self, stop: asyncio.Event) -> None:
         backoff = 1.0
         while not stop.is_set():
             try:
                 updates = await _unless_stopped(self.api.get_updates(timeout=POLL_TIMEOUT), stop)
             except Exception as exc:
                 delay = getattr(exc, "retry_after", backoff)
-                if isinstance(exc, ZaloApiError) and _transient(exc):
+                if isinstance(exc, ZaloApiError) and is_transient(exc):
                     log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, delay)
                 else:  # a 4xx (bad token, webhook still set) or a bug: worth a traceback, still no reason to die
                     log.error("Zalo getUpdates failed; retrying in %.0f s", delay, exc_info=True)
@@ -471,10 +480,6 @@ class ZaloBot:
 
 
 # ---------------------------------------------------------------- polling helpers
-
-
-def _transient(exc: ZaloApiError) -> bool:
-    return isinstance(exc, ZaloNetworkError) or (exc.error_code or 0) >= 500 or exc.error_code == 429
 
 
 async def _unless_stopped(call: Awaitable[list[ZaloUpdate]], stop: asyncio.Event) -> list[ZaloUpdate]:

@@ -103,6 +103,7 @@ __all__ = [
     "ZaloRetryAfter",
     "ZaloUpdate",
     "install_log_redaction",
+    "is_transient",
     "redact",
     "split_text",
     "text_length",
@@ -186,6 +187,11 @@ class ZaloNetworkError(ZaloApiError):
     def __init__(self, description: str, *, method: str | None = None, read_timeout: bool = False) -> None:
         super().__init__(None, description, method=method)
         self.read_timeout = read_timeout
+
+
+def is_transient(exc: ZaloApiError) -> bool:
+    """Worth trying again later: no answer at all, a server error, or a rate limit. A 4xx is not."""
+    return isinstance(exc, ZaloNetworkError) or (exc.error_code or 0) >= 500 or exc.error_code == 429
 
 
 # --------------------------------------------------------------------------- updates

@@ -22,6 +22,10 @@ NO_RESULTS = "Nhóm này chưa có phiên kiểm tra nào đã kết thúc."
 STOPPING = "Đang kết thúc phiên kiểm tra…"
 NO_PRACTICE = "Bạn chưa bắt đầu lượt luyện tập nào. Gõ /quiz để bắt đầu."
 EMPTY_BANK = "Ngân hàng câu hỏi đang trống hoặc có lỗi; vui lòng báo quản trị viên."
+SESSION_FAILED = (
+    "⚠️ Phiên kiểm tra đã dừng vì bot nhiều lần không gửi được câu hỏi vào nhóm này. "
+    "Các câu trả lời đến lúc dừng vẫn được lưu; người hướng dẫn có thể bắt đầu phiên mới bằng /quiz_start."
+)
 
 
 def topics(bank: Bank) -> str:

@@ -25,3 +25,6 @@ class TerminalChannel:
 
     async def close_question(self, chat_id: str, ask: Ask) -> None:
         return None
+
+    def retry_delay(self, error: Exception) -> float | None:
+        return None  # printing does not fail for a while and then work again

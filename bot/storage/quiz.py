@@ -165,6 +165,16 @@ class QuizRecords:
             s.execute(update(QuizRound).where(QuizRound.id == round_id, QuizRound.owner == owner)
                       .values(lease_until=None))
 
+    def release_all(self, owner: str) -> int:
+        """A worker shutting down hands over every session it holds, including those whose driver failed
+        and were waiting for their lease to run out: the next worker need not wait for it. Returns how many."""
+        stmt = (update(QuizRound)
+                .where(QuizRound.owner == owner, QuizRound.status.in_(("running", "stopping")),
+                       QuizRound.lease_until.is_not(None))
+                .values(lease_until=None))
+        with self._session() as s:
+            return s.execute(stmt).rowcount
+
     def orphaned(self) -> list[Round]:
         """Group rounds on whose driver's lease ran out: a crash or restart left them; someone must carry on."""
         query = select(QuizRound).where(QuizRound.kind == "group", QuizRound.status.in_(("running", "stopping")),
@@ -175,21 +185,20 @@ class QuizRecords:
     # Questions as posted
 
     def record_ask(self, round_id: int, position: int, question_id: str, options: list[str], correct_index: int, *,
-                   seconds: int | None = None, grace: timedelta = timedelta(0)) -> Ask:
-        now = utcnow()
+                   seconds: int | None = None, grace: timedelta = timedelta(0), at: datetime | None = None,
+                   poll_id: str | None = None, message_id: str | None = None) -> Ask:
+        """A question as posted (or skipped). Written once the channel accepted it, so a question whose post
+        failed leaves no row and is posted again; `at` is when the post was sent, which opens the question."""
+        now = at or utcnow()
         closes = now + timedelta(seconds=seconds) if seconds else None
         row = QuizAsk(round_id=round_id, position=position, question_id=question_id, options=list(options),
-                      correct_index=correct_index, opened_at=now, closes_at=closes,
-                      accept_until=closes + grace if closes else None)
+                      correct_index=correct_index, poll_id=poll_id, message_id=message_id, opened_at=now,
+                      closes_at=closes, accept_until=closes + grace if closes else None)
         with self._session() as s:
             s.add(row)
             s.execute(update(QuizRound).where(QuizRound.id == round_id).values(position=position))
             s.flush()
             return _ask(row)
-
-    def set_posted(self, ask_id: int, poll_id: str | None, message_id: str | None) -> None:
-        with self._session() as s:
-            s.execute(update(QuizAsk).where(QuizAsk.id == ask_id).values(poll_id=poll_id, message_id=message_id))
 
     def extend(self, ask_id: int, until: datetime) -> None:
         """After a restart: answers Telegram accepted while we were down still arrive, and still count."""

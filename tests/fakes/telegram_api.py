@@ -3,9 +3,9 @@
 Why a server and not a mocked ``Bot``: the chat channel is only trustworthy if PTB's own request
 encoding, response parsing, error mapping (``RetryAfter``, ``BadRequest``…), polling loop and file
 download run for real. This fake speaks HTTP on 127.0.0.1 (ephemeral port) from a background
-thread, records every call, lets a test push updates and inject failures, and, in ``strict`` mode,
-rejects what Telegram would reject (broken HTML, over-long texts, edits that change nothing,
-unknown messages) so those bugs surface in tests instead of in production.
+thread, records every call, lets a test push updates, inject failures and hold replies back,
+and, in ``strict`` mode, rejects what Telegram would reject (broken HTML, over-long texts, edits
+that change nothing, unknown messages) so those bugs surface in tests instead of in production.
 
 Point PTB at it with::
 
@@ -215,6 +215,13 @@ class _StoredFile:
 class _Failure:
     error: TelegramAPIError
     remaining: int
+
+
+@dataclass
+class _Hold:
+    seconds: float
+    remaining: int
+    arrived: threading.Event
 
 
 # --------------------------------------------------------------------------------------------
@@ -560,6 +567,7 @@ class FakeTelegram:
         self._internal_errors: list[str] = []
         self._handlers: dict[str, Callable[[Call], Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
+        self._holds: dict[str, list[_Hold]] = {}
 
         self._updates: list[dict[str, Any]] = []  # not yet confirmed via getUpdates offset
         self._next_update_id = 1
@@ -778,6 +786,18 @@ class FakeTelegram:
             error = TelegramAPIError(error_code, description or default)
         with self._lock:
             self._failures.setdefault(method.lower(), []).append(_Failure(error, times))
+
+    def hold_next(self, method: str, seconds: float, times: int = 1) -> threading.Event:
+        """Answer the next ``times`` calls to ``method`` ``seconds`` late, as a slow Telegram does.
+
+        The call takes effect at once (a poll is in the chat, ``sent_texts`` shows a message); only the
+        reply waits, and the call is recorded when the reply goes out. The event returned is set when
+        such a call arrives, so a test can act (shut the bot down, say) while it is in flight.
+        """
+        hold = _Hold(seconds, times, threading.Event())
+        with self._lock:
+            self._holds.setdefault(method.lower(), []).append(hold)
+        return hold.arrived
 
     def on(self, method: str, handler: Callable[[Call], Any] | None) -> None:
         """Override (or, with None, restore) a method: handler(call) returns the result or raises TelegramAPIError."""
@@ -1126,10 +1146,25 @@ class FakeTelegram:
         else:
             call.result = result
             status, payload = 200, {"ok": True, "result": result}
+        with self._lock:
+            hold = self._take_hold(method)
+        if hold is not None:  # outside the lock: other calls go on meanwhile
+            hold.arrived.set()
+            time.sleep(hold.seconds)
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
         return status, payload
+
+    def _take_hold(self, method: str) -> _Hold | None:
+        queue = self._holds.get(method.lower())
+        if not queue:
+            return None
+        hold = queue[0]
+        hold.remaining -= 1
+        if hold.remaining <= 0:
+            queue.pop(0)
+        return hold
 
     def _take_failure(self, method: str) -> TelegramAPIError | None:
         queue = self._failures.get(method.lower())
@@ -1727,6 +1762,8 @@ def run_app(app: Application, scenario: Callable[[], T], *, poll_timeout: int = 
                     await app.updater.stop()
             finally:
                 await app.stop()
+                if app.post_stop:  # as run_polling does: after stop, while the bot can still send
+                    await app.post_stop(app)
                 if app.post_shutdown:
                     await app.post_shutdown(app)
 

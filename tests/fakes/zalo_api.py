@@ -23,6 +23,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,6 +53,7 @@ class _Failure:
     description: str
     times: int
     retry_after: float | None
+    when: Callable[[dict[str, Any]], bool] | None = None
 
 
 # --------------------------------------------------------------------------- update builders
@@ -263,10 +265,14 @@ class FakeZaloBotApi:
         times: int = 1,
         *,
         retry_after: float | None = None,
+        when: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        """Make the next ``times`` calls to ``method`` fail. ``retry_after`` goes into ``parameters``."""
+        """Make the next ``times`` calls to ``method`` fail. ``retry_after`` goes into ``parameters``.
+
+        ``when``: only calls whose params it accepts fail (and count), e.g. the one sending a given text.
+        """
         with self._cond:
-            self._failures[method] = _Failure(error_code, description, times, retry_after)
+            self._failures[method] = _Failure(error_code, description, times, retry_after, when)
 
     # inspection
 
@@ -313,10 +319,10 @@ class FakeZaloBotApi:
             self._calls.append(call)
             self._cond.notify_all()
 
-    def _take_failure(self, method: str) -> _Failure | None:
+    def _take_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
         with self._cond:
             failure = self._failures.get(method)
-            if failure is None:
+            if failure is None or (failure.when is not None and not failure.when(params)):
                 return None
             failure.times -= 1
             if failure.times <= 0:
@@ -345,7 +351,7 @@ class FakeZaloBotApi:
             return self._error(method, params, 401, "Unauthorized")
         if method not in self.METHODS:
             return self._error(method, params, 404, "Not Found")
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params)
         if failure is not None:
             extra = {"parameters": {"retry_after": failure.retry_after}} if failure.retry_after is not None else {}
             return self._error(method, params, failure.error_code, failure.description, **extra)
