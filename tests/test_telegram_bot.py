@@ -272,3 +272,77 @@ def test_token_never_appears_in_logs(fake, assistant, caplog):
     assert secret not in repr(replace(assistant.settings, telegram_token=fake.token))
 
 
+
+
+REPLACEMENT = """QUỐC HỘI
+Số: 42/2013/QH13
+LUẬT
+Tiếp công dân (bản thử nghiệm)
+Điều 1. Phạm vi
+1. Luật này thử thay văn bản đã có.
+"""
+
+
+def test_an_upload_under_an_existing_number_names_what_it_replaces_and_the_law_comes_back(fake, assistant):
+    kb = assistant.settings.kb_dir
+    original = (kb / "42-2013-QH13.md").read_bytes()
+    articles = sum(1 for line in original.decode().splitlines() if line.startswith("#### Điều "))
+
+    def scenario():
+        fake.document_message("luat-tcd.txt", REPLACEMENT.encode(), "text/plain", user_id=ADMIN)
+        preview = fake.wait_for_call("sendMessage")
+        replace_button = preview.params["reply_markup"]["inline_keyboard"][0][0]
+        fake.callback_query(replace_button["callback_data"], message=preview.result)  # not an admin
+        fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params.get("show_alert"))
+        fake.callback_query(replace_button["callback_data"], message=preview.result, user_id=ADMIN)
+        done = fake.wait_for(lambda c: c.method == "editMessageText" and "Đã thay" in c.params.get("text", ""),
+                             timeout=120)
+        fake.user_message("/lich_su 42/2013/QH13", user_id=ADMIN)
+        history = fake.wait_for_call("sendMessage", n=2)
+        fake.user_message("/khoi_phuc 42/2013/QH13 1", user_id=ADMIN)
+        restored = fake.wait_for(lambda c: c.method == "sendMessage" and "Đã khôi phục" in c.params.get("text", ""),
+                                 timeout=120)
+        return preview, replace_button, done, history, restored
+
+    preview, button, done, history, restored = run_app(_app(fake, assistant), scenario)
+    assert f"Số hiệu này đã có: Luật Tiếp công dân số 42/2013/QH13 ({articles} điều)" in _html(preview)
+    assert button["text"] == "♻️ Thay thế văn bản đã có"
+    assert "/khoi_phuc 42/2013/QH13 1" in done.params["text"]
+    assert "bản số 1" in _html(history) and f"telegram:{ADMIN}" in _html(history)
+    assert "Đã khôi phục bản số 1 của Luật Tiếp công dân số 42/2013/QH13" in _html(restored)
+    assert (kb / "42-2013-QH13.md").read_bytes() == original
+    audit = [(e.action, e.user_id, e.result.split(":")[0]) for e in assistant.store.audit_log()]
+    assert ("confirm_upload", str(DEFAULT_USER_ID), "refused") in audit
+    assert ("replace_document", str(ADMIN), "ok") in audit and ("restore_document", str(ADMIN), "ok") in audit
+
+
+NO_TITLE = "Số: 556/QĐ-UBND\nQUYẾT ĐỊNH\n\nĐiều 1. Phạm vi\n1. Quy định này áp dụng cho công chức.\n"
+
+
+def test_an_upload_without_title_and_a_confirmation_that_fails_are_explained_and_audited(fake, assistant):
+    before = {d.id for d in assistant.documents()}
+
+    def scenario():
+        fake.document_message("t.txt", NO_TITLE.encode(), "text/plain", user_id=ADMIN)
+        refused = fake.wait_for_call("sendMessage")
+        fake.document_message("qd_dien_thoai.txt", DIRECTIVE.encode(), "text/plain", user_id=ADMIN)
+        preview = fake.wait_for_call("sendMessage", n=2)
+        # Meanwhile the same number is added another way: confirming must not replace it silently.
+        doc = assistant.admin.uploads.get(preview.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+                                          .split(":")[2]).document
+        assistant.library.add(doc, actor="cli:other")
+        fake.callback_query(preview.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+                            message=preview.result, user_id=ADMIN)
+        failed = fake.wait_for(lambda c: c.method == "editMessageText" and "đã có" in c.params.get("text", ""),
+                               timeout=60)
+        return refused, failed
+
+    refused, failed = run_app(_app(fake, assistant), scenario)
+    text = _html(refused)
+    assert "không tìm thấy trích yếu" in text and messages.NOTHING_CHANGED in text
+    assert str(assistant.settings.data_dir) not in text and "Traceback" not in text
+    assert messages.NOTHING_CHANGED in failed.params["text"]
+    audit = {(e.action, e.result.split(":")[0]) for e in assistant.store.audit_log()}
+    assert ("upload", "refused") in audit and ("add_document", "refused") in audit
+    assistant.library.remove("99/QĐ-UBND", actor="test:cleanup")
+    assert {d.id for d in assistant.documents()} == before

@@ -341,3 +341,33 @@ def test_polling_stops_promptly_while_a_long_poll_is_pending(settings, library, 
                 return time.monotonic() - started
 
         assert asyncio.run(main()) < 0.5
+
+
+def test_admin_removes_sees_history_and_restores_on_its_own_data(settings, library, tmp_path):
+    """/xoa keeps the old version; /lich_su lists it; /khoi_phuc serves it again (on a copy of the data)."""
+    import shutil
+
+    from bot.library import Library
+
+    data = tmp_path / "data"
+    for name in ("knowledge_base", "index", "cache"):
+        if (settings.data_dir / name).exists():
+            shutil.copytree(settings.data_dir / name, data / name, symlinks=True)
+    own = Library(dataclasses.replace(settings, data_dir=data))
+    own._embedder = library.embedder
+    original = (data / "knowledge_base" / "42-2013-QH13.md").read_bytes()
+    with zalo_setup(settings, own, tmp_path, data_dir=data) as (fake, assistant):
+
+        async def scenario(bot: ZaloBot) -> None:
+            refused = await reply_to(fake, text_message("/xoa 42/2013/QH13", user_id="u7"), "u7", "quản trị viên")
+            assert refused == [messages.ADMINS_ONLY]
+            removed = await reply_to(fake, text_message("/xoa 42/2013/QH13 thử gỡ", user_id=ADMIN), ADMIN, "Đã gỡ")
+            assert "/khoi_phuc 42/2013/QH13 1" in removed[0]
+            history = await reply_to(fake, text_message("/lich_su", user_id=ADMIN), ADMIN, "bản số 1")
+            assert "lý do: thử gỡ" in history[0] and f"zalo:{ADMIN}" in history[0]
+            unknown = await reply_to(fake, text_message("/khoi_phuc 42/2013/QH13 9", user_id=ADMIN), ADMIN, "Không có")
+            assert "bản số 9" in unknown[0] and messages.NOTHING_CHANGED in unknown[0]
+            await reply_to(fake, text_message("/khoi_phuc 42/2013/QH13", user_id=ADMIN), ADMIN, "Đã khôi phục")
+
+        run_bot(fake, assistant, scenario)
+    assert (data / "knowledge_base" / "42-2013-QH13.md").read_bytes() == original
