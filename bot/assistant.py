@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from bot import messages
 from bot.admin import Actor, Admin
-from bot.answer import MAX_QUESTION_CHARS, Answer, Answerer
+from bot.answer import Answer, Answerer
 from bot.config import Settings
 from bot.library import Library
 from bot.quiz.master import QuizMaster
 from bot.storage import Stats, Store
 from knowledge_base import hygiene
 from knowledge_base.model import Document
+from retrieval.analysis import MAX_QUESTION_CHARS
 
 
 @dataclass(frozen=True)

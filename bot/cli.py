@@ -21,6 +21,7 @@ from bot.messages import APOLOGY
 from index import storage
 from knowledge_base import hygiene
 from knowledge_base.model import Status
+from retrieval.settings import default as default_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,8 +270,9 @@ def cmd_index_restore(library: Library, args: argparse.Namespace) -> int:
 def cmd_eval(library: Library, args: argparse.Namespace) -> int:
     from bot.evaluation import SEARCH_K, evaluate, format_table, read_items
 
-    answerer = _answerer(library)
-    result = evaluate(read_items(args.file), lambda q: answerer.ask(q, k=max(SEARCH_K, args.k)), k=args.k)
+    library.ensure_index()
+    answerer = Answerer(library.index, default_settings().replace("results", max(SEARCH_K, args.k)))
+    result = evaluate(read_items(args.file), answerer.ask, k=args.k)
     if args.json:
         print(json.dumps({**result.summary(), "per_question": result.per_question}, ensure_ascii=False, indent=2))
     else:

@@ -1,13 +1,19 @@
 """Retrieval and refusal quality on a question set with gold citations (`shared/eval/` format).
 
-Each line: {"id", "question", "gold": [{"doc", "article"?}], "kind"}. A gold entry without
-"article" matches any provision of that document. Out-of-scope questions have an empty gold
-list and are answered correctly only by a refusal.
+Each line: {"id", "question", "gold": [{"doc", "article"?}], "kind"}, optionally "units" (the
+clauses or points whose text answers the question: the strict measure), "split", "subject" and
+"asks". A gold entry without "article" matches any provision of that document. Out-of-scope
+questions have an empty gold list and are answered correctly only by a refusal.
+
+Strict correctness asks more than the right article: the answer must not be a refusal, and the
+unit it quotes first must contain one of the gold units — the clause or point itself, the clause
+that holds the point, or the whole article when the answer quotes it (a list's lead-in).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +32,10 @@ class EvalItem:
     question: str
     gold: list[dict]
     kind: str = ""
+    units: list[dict] = field(default_factory=list)
+    split: str = ""
+    subject: str = ""
+    asks: str = ""
 
 
 @dataclass
@@ -39,6 +49,7 @@ class EvalResult:
     latency_p50_ms: float
     latency_p95_ms: float
     per_question: list[dict] = field(default_factory=list)
+    strict: float | None = None  # share of in-scope questions whose first quote contains a gold unit
 
     def summary(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "per_question"}
@@ -49,7 +60,9 @@ def read_items(path: Path) -> list[EvalItem]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             rec = json.loads(line)
-            items.append(EvalItem(rec["id"], rec["question"], rec.get("gold") or [], rec.get("kind", "")))
+            items.append(EvalItem(rec["id"], rec["question"], rec.get("gold") or [], rec.get("kind", ""),
+                                  rec.get("units") or [], rec.get("split", ""), rec.get("subject", ""),
+                                  rec.get("asks", "")))
     return items
 
 
@@ -61,6 +74,30 @@ def ranked_units(answer: Answer) -> list[tuple[str, str | None]]:
         if key not in seen:
             seen.append(key)
     return seen
+
+
+def quoted_unit(answer: Answer) -> tuple[str, str | None, str | None, str | None] | None:
+    """(doc, article, clause, point) of what the answer quotes first; clause None = the whole article."""
+    if answer.refused or not answer.citations:
+        return None
+    first = answer.citations[0]
+    if answer.quotes_article:
+        return first.doc, first.article, None, None
+    return first.doc, first.article, first.clause, first.point
+
+
+def strictly_right(answer: Answer, units: list[dict]) -> bool:
+    quoted = quoted_unit(answer)
+    if quoted is None:
+        return False
+    doc, article, clause, point = quoted
+    for unit in units:
+        if unit["doc"] != doc or str(unit.get("article") or "") != (article or ""):
+            continue
+        if clause is None or (str(unit.get("clause") or "") == clause
+                              and (point is None or str(unit.get("point") or "") == point)):
+            return True
+    return False
 
 
 def _matches(unit: tuple[str, str | None], gold: dict) -> bool:
@@ -76,6 +113,7 @@ def evaluate(items: Iterable[EvalItem], ask: Callable[[str], Answer], k: int = 1
     rr = 0.0
     in_scope = 0
     refused_total = refused_correct = oos_total = 0
+    strict = strict_total = 0
     latencies: list[float] = []
     rows = []
     for item in items:
@@ -98,7 +136,12 @@ def evaluate(items: Iterable[EvalItem], ask: Callable[[str], Answer], k: int = 1
             found = sum(any(_matches(u, g) for u in units[:5]) for g in item.gold)
             recall5 += found / len(item.gold)
             rr += 1 / first if first else 0.0
+        right = strictly_right(answer, item.units) if item.units else None
+        if right is not None:
+            strict_total += 1
+            strict += right
         rows.append({"id": item.id, "kind": item.kind, "first_gold_rank": first, "refused": answer.refused,
+                     "strict": right, "subject": item.subject, "asks": item.asks,
                      "top": [f"{d} Điều {a}" if a else d for d, a in units[:3]], "took_ms": round(answer.took_ms, 1)})
     denom = max(in_scope, 1)
     ordered = sorted(latencies) or [0.0]
@@ -109,10 +152,22 @@ def evaluate(items: Iterable[EvalItem], ask: Callable[[str], Answer], k: int = 1
         mrr_at_10=rr / denom,
         refusal_precision=refused_correct / refused_total if refused_total else 1.0,
         refusal_recall=refused_correct / oos_total if oos_total else 1.0,
+        strict=strict / strict_total if strict_total else None,
         latency_p50_ms=statistics.median(ordered),
         latency_p95_ms=ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))],
         per_question=rows,
     )
+
+
+def bootstrap(values: list[float], *, draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of a mean over questions: how far another sample of
+    questions like these could move the number."""
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(draws))
+    return means[int(0.025 * draws)], means[int(0.975 * draws) - 1]
 
 
 def format_table(result: EvalResult) -> str:

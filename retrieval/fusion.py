@@ -1,24 +1,13 @@
-"""Combining the dense and lexical rankings.
+"""Fusion: the dense and lexical scores of each chunk combined into one.
 
-Two methods, chosen between by measurement (`benchmarks/`): reciprocal-rank fusion, which
-ignores score scales, and a convex combination of per-query max-normalised scores, which keeps
-how much better the first hit is than the rest — the signal that decides whether to refuse.
+A convex combination of per-query rescaled scores keeps how much better the first hit is than
+the rest — the signal that decides whether to refuse. Reciprocal-rank fusion, which ignores score
+scales, was measured against it and lost on the dev set (benchmarks/RESULTS.md, earlier runs).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-RRF_K = 60
-
-
-def rrf(rankings: list[np.ndarray], weights: list[float], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal-rank fusion of ranked position lists (best first)."""
-    fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, pos in enumerate(ranking.tolist()):
-            fused[pos] = fused.get(pos, 0.0) + weight / (k + rank + 1)
-    return fused
 
 
 def max_normalised(scores: np.ndarray) -> np.ndarray:

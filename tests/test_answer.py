@@ -6,8 +6,9 @@ import unicodedata
 
 import pytest
 
-from bot.answer import EMPTY_QUESTION, MAX_QUESTION_CHARS, clean_question, refusal
+from bot.answer import EMPTY_QUESTION, refusal
 from index.text import strip_diacritics
+from retrieval.analysis import MAX_QUESTION_CHARS, clean_question
 
 BADGE = "Khi tiếp dân công chức có phải đeo thẻ không?"
 
