@@ -6,6 +6,7 @@ scripts (`python benchmarks/run.py`) and the project is not installed into the v
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -109,7 +110,7 @@ def question_set(name: str) -> list[EvalItem]:
 def stripped(items: list[EvalItem]) -> list[EvalItem]:
     """The same questions typed without diacritics, as many users type them (ids get "~");
     questions already typed that way are left out rather than counted twice."""
-    return [EvalItem(f"{i.id}~", strip_diacritics(i.question), i.gold, i.kind)
+    return [dataclasses.replace(i, id=f"{i.id}~", question=strip_diacritics(i.question))
             for i in items if strip_diacritics(i.question) != i.question]
 
 

@@ -8,20 +8,21 @@ it says nothing was found and how to ask instead — a wrong citation is worse t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.chunking import Chunk
 from index.searcher import HybridIndex
-from index.text import plain_words, strip_diacritics
 from knowledge_base import hygiene
+from knowledge_base.applicability import names
 from knowledge_base.model import Status
-from retrieval.analysis import MAX_QUESTION_CHARS
+from retrieval.analysis import MAX_QUESTION_CHARS, Query, applicability, missing_sources
 from retrieval.hit import Hit
 from retrieval.pipeline import Pipeline
 from retrieval.settings import Settings
-from retrieval.units import lead_in_article, pick
+from retrieval.units import pick, whole_article
 
 QUOTE_CHARS = 900
+WHOLE_ARTICLE_CHARS = 1600  # a list asked for whole: longer, the button shows the rest
 RELATED_QUOTE_CHARS = 240
 
 
@@ -37,12 +38,13 @@ class Citation:
     score: float
     text: str
     source: str
+    applies_to: list[str] = field(default_factory=list)  # whom the provision binds; empty = anyone
 
     @classmethod
     def from_hit(cls, hit: Hit) -> Citation:
         c = hit.chunk
         return cls(c.doc, c.doc_title, c.article, c.clause, c.point, c.label, c.status, round(hit.score, 4),
-                   c.text, c.source)
+                   c.text, c.source, list(c.applies_to))
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Answer:
     took_ms: float = 0.0
     hits: list[Hit] = field(default_factory=list, repr=False)  # for the chat channels' buttons
     quotes_article: bool = False  # the first quote is the whole article (its unit only announced a list)
+    read_with: str | None = None  # a follow-up: the earlier question it was read together with
+    timings: dict[str, float] = field(default_factory=dict, repr=False)  # ms per retrieval stage
 
     def to_json(self) -> dict:
         return {
@@ -62,6 +66,7 @@ class Answer:
             "refused": self.refused,
             "citations": [c.__dict__ for c in self.citations],
             "took_ms": round(self.took_ms, 1),
+            **({"read_with": self.read_with} if self.read_with else {}),
         }
 
 
@@ -73,7 +78,7 @@ class Answerer:
         self.index = index
         self.pipeline = Pipeline(index, settings, mode)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, read_with: str | None = None) -> Answer:
         """Answer one question as typed in any channel or the terminal.
 
         Search sees the question cleaned (`retrieval.analysis`), so markup pasted from a chat or a
@@ -82,31 +87,46 @@ class Answerer:
         and `--json` show their words.
         """
         started = time.perf_counter()
+        answer, timings = self._answer(question, started)
+        answer.timings = {**timings, "answer": max(answer.took_ms - sum(timings.values()), 0.0)}
+        if read_with:
+            answer.read_with = read_with
+            answer.answer = f"(Tôi đọc câu này cùng câu hỏi trước của bạn: “{read_with}”)\n\n{answer.answer}"
+        return answer
+
+    def _answer(self, question: str, started: float) -> tuple[Answer, dict[str, float]]:
         found = self.pipeline.run(question)
         question = hygiene.clean(question)
         if found.query.empty:
-            return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started))
+            return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started)), found.timings
         hits = found.hits
         if found.refused:
-            return Answer(question, refusal(found.query.typed), True, [], _ms(started), hits)
-        chosen = pick(hits)
-        whole = lead_in_article(self.index, chosen[0])
-        body = compose(chosen, whole)
+            return Answer(question, refusal(found.query.typed), True, [], _ms(started), hits), found.timings
+        article = whole_article(self.index, found.query, hits, self.pipeline.settings.units.whole_list)
+        chosen = pick(hits, whole=article is not None)
+        body = compose(chosen, article, found.query)
         if found.query.truncated:
             body = TRUNCATED_NOTE + "\n\n" + body
         citations = [Citation.from_hit(h) for h in chosen] + [
             Citation.from_hit(h) for h in hits if h not in chosen
         ]
-        return Answer(question, body, False, citations, _ms(started), hits, quotes_article=bool(whole))
+        if article is not None:  # the first citation is the article the answer quotes whole
+            citations[0] = replace(citations[0], clause=None, point=None, label=article["label"], text=article["text"])
+        return (Answer(question, body, False, citations, _ms(started), hits, quotes_article=article is not None),
+                found.timings)
 
 
-def compose(chosen: list[Hit], whole_article: str = "") -> str:
+def compose(chosen: list[Hit], article: dict | None = None, query: Query | None = None) -> str:
     best = chosen[0].chunk
-    quote = whole_article or best.text
-    lines = [f"“{clip(quote, QUOTE_CHARS)}”", f"Nguồn: {best.label} ({status_text(best)})"]
+    quote, label, limit = (article["text"], article["label"], WHOLE_ARTICLE_CHARS) if article else (
+        best.text, best.label, QUOTE_CHARS)
+    lines = [f"“{clip(quote, limit)}”", f"Nguồn: {label} ({status_text(best)})"]
     warning = status_warning(best)
     if warning:
         lines.append(warning)
+    other = _for_others(query, best)
+    if other:
+        lines.append(other)
     related = chosen[1:]
     if related:
         lines.append("")
@@ -116,6 +136,15 @@ def compose(chosen: list[Hit], whole_article: str = "") -> str:
             flag = "" if c.status == Status.IN_FORCE.value else f" ({status_text(c)})"
             lines.append(f"• {c.label}{flag}: “{clip(c.text, RELATED_QUOTE_CHARS)}”")
     return "\n".join(lines)
+
+
+def _for_others(query: Query | None, chunk: Chunk) -> str:
+    """When the best rule binds another group than the one asked about, the answer says so."""
+    if query is None or applicability(query, chunk.applies_to) >= 0:
+        return ""
+    asked = names(sorted(query.subjects))
+    return (f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}, không phải cho {asked} như bạn hỏi; "
+            "kho văn bản chưa có quy định riêng phù hợp hơn cho trường hợp của bạn.")
 
 
 def status_text(chunk: Chunk) -> str:
@@ -156,21 +185,8 @@ EMPTY_QUESTION = (
 )
 TRUNCATED_NOTE = f"(Câu hỏi dài hơn {MAX_QUESTION_CHARS} ký tự nên tôi chỉ dùng phần đầu để tra cứu.)"
 
-# Topics people ask about that the bundled knowledge base does not cover, and what would.
-_SUGGESTIONS = [
-    (("luong", "phu cap", "nang bac", "thu nhap"), "các nghị định về chế độ tiền lương, phụ cấp"),
-    (("thi dua", "khen thuong", "chien si", "danh hieu", "huan chuong"), "Luật Thi đua, khen thưởng"),
-    (("bao hiem", "huu tri", "nghi huu", "luong huu"), "Luật Bảo hiểm xã hội"),
-    (("nghi phep", "nghi le", "nghi om", "thai san"), "Bộ luật Lao động và quy định về chế độ nghỉ"),
-    (("trang phuc", "dong phuc", "anh bac", "quoc huy", "quoc ky", "bai tri", "van hoa cong so"),
-     "Quyết định 129/2007/QĐ-TTg (Quy chế văn hóa công sở) — chưa có trong kho, quản trị viên có thể bổ sung"),
-    (("thue", "nguoi nop thue"), "các quy định chuyên ngành thuế"),
-]
-
-
 def refusal(question: str) -> str:
-    plain = " ".join(plain_words(strip_diacritics(question)))
-    hints = [doc for keys, doc in _SUGGESTIONS if any(k in plain for k in keys)]
+    hints = list(missing_sources(question))
     lines = [
         "Xin lỗi, tôi chưa tìm thấy quy định nào trong cơ sở tri thức trả lời trực tiếp câu hỏi này, "
         "nên không dám trả lời để tránh dẫn sai văn bản.",

@@ -18,6 +18,7 @@ from bot import messages
 from bot.admin import Actor, Admin
 from bot.answer import Answer, Answerer
 from bot.config import Settings
+from bot.conversation import Conversations
 from bot.library import Library
 from bot.quiz.master import QuizMaster
 from bot.storage import Stats, Store
@@ -59,6 +60,7 @@ class Assistant:
         self.store = store or Store(settings.database, log_content=settings.log_question_text)
         self.admin = Admin(settings, self.library, self.store)
         self.limiter = RateLimiter(settings.questions_per_minute)
+        self.conversations = Conversations()
 
     @functools.cached_property
     def quiz(self) -> QuizMaster:
@@ -74,10 +76,12 @@ class Assistant:
 
     def ask(self, channel: str, user_id: str, chat_id: str, text: str, display_name: str | None = None) -> Asked:
         self.store.touch_user(channel, user_id, display_name)
+        reading = self.conversations.read((channel, str(chat_id), str(user_id)), text)
         # A fresh Answerer per question: it binds the index in service, which /reindex may have swapped.
-        answer = Answerer(self.library.index).ask(text)
+        answer = Answerer(self.library.index).ask(reading.text, read_with=reading.read_with)
+        # What was searched is what is kept: a button pressed later re-asks it with its context.
         question_id = self.store.record_question(
-            channel, user_id, chat_id, hygiene.clean(text)[:MAX_QUESTION_CHARS], refused=answer.refused,
+            channel, user_id, chat_id, hygiene.clean(reading.text)[:MAX_QUESTION_CHARS], refused=answer.refused,
             citations=[c.label for c in answer.citations[:3]], took_ms=answer.took_ms,
         )
         return Asked(answer, question_id)

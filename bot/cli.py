@@ -140,7 +140,11 @@ def cmd_ask(library: Library, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(library: Library, args: argparse.Namespace) -> int:
+    """A conversation: a short follow-up ("còn viên chức thì sao?") is read with the question before it."""
+    from bot.conversation import Conversations
+
     answerer = _answerer(library)
+    conversations = Conversations()
     print("Trợ lý quy tắc ứng xử. Gõ câu hỏi rồi Enter; gõ “thoát” hoặc Ctrl-D để kết thúc.")
     while True:
         try:
@@ -150,7 +154,8 @@ def cmd_chat(library: Library, args: argparse.Namespace) -> int:
             return 0
         if question.strip().lower() in ("thoát", "thoat", "exit", "quit"):
             return 0
-        print("\n" + answerer.ask(question).answer)
+        reading = conversations.read(("cli", "", ""), question)
+        print("\n" + answerer.ask(reading.text, read_with=reading.read_with).answer)
 
 
 def cmd_index_build(library: Library, args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ though the point itself does not say "giao tiếp".
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from knowledge_base.citation import Location, label
 from knowledge_base.model import CONTAINER_KINDS, Document, Kind, Node
@@ -36,6 +36,8 @@ class Chunk:
     source: str
     attachment: str = ""
     item_style: bool = False
+    scope: str = "core"  # the document's: core conduct rule or peripheral
+    applies_to: list[str] = field(default_factory=list)  # whom the provision binds; empty = anyone
 
     def embedding_text(self) -> str:
         return f"{self.context}\n{self.text}" if self.context else self.text
@@ -176,4 +178,6 @@ def _make(doc: Document, loc: Location, article_title: str, text: str, context: 
         source=doc.source,
         attachment=loc.attachment,
         item_style=loc.item_style,
+        scope=doc.scope,
+        applies_to=list(doc.binds(loc.article)),
     )

@@ -38,6 +38,25 @@ class BM25:
         self.matrix = sparse.csc_matrix((weighted.astype(np.float32), (tf.row, tf.col)), shape=tf.shape)
         self.size = n
 
+    def matched_idf(self, query: list[str]) -> tuple[np.ndarray, float]:
+        """Per chunk, the summed IDF of the distinct query terms it contains; and the query's total IDF,
+        an unseen term counting as the rarest (a question about what no chunk mentions is uncovered)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        top = float(self.idf.max()) if self.idf.size else 1.0
+        total = 0.0
+        for term in set(query):
+            j = self.vocab.get(term)
+            if j is None:
+                total += top
+                continue
+            total += float(self.idf[j])
+            out[self.matrix.getcol(j).indices] += self.idf[j]
+        return out, total
+
+    def idf_of(self, term: str) -> float:
+        j = self.vocab.get(term)
+        return float(self.idf[j]) if j is not None else (float(self.idf.max()) if self.idf.size else 1.0)
+
     def scores(self, query: list[str]) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
         for term, count in Counter(query).items():

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from knowledge_base import ids, phapdien, store
+from knowledge_base import applicability, ids, phapdien, store
 from knowledge_base.model import Document, Status, Validity
 from knowledge_base.parsers import parse_file
 from knowledge_base.parsers.structure import split_article_lines
@@ -160,7 +160,14 @@ def build_phapdien(corpus: Path) -> list[Document]:
 
 
 def build_all(corpus: Path) -> list[Document]:
-    return [*build_laws(corpus), build_directive(corpus), *build_news(corpus), *build_phapdien(corpus)]
+    docs = [*build_laws(corpus), build_directive(corpus), *build_news(corpus), *build_phapdien(corpus)]
+    return [with_applicability(doc) for doc in docs]
+
+
+def with_applicability(doc: Document) -> Document:
+    """Whom the document binds and its scope, from knowledge_base/data/applicability.yaml."""
+    scope, applies_to, articles = applicability.curated().for_document(doc.id, doc.title, doc.is_norm)
+    return replace(doc, scope=scope, applies_to=applies_to, applies_to_articles=articles)
 
 
 def write(docs: list[Document], out: Path) -> None:

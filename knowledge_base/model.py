@@ -146,6 +146,10 @@ class Document:
     signer: str = ""
     closing: str = ""  # text after the last unit (Nơi nhận, signature block): kept, never cited
     name: str = ""  # short citation name ("Luật Cán bộ, công chức"); falls back to doc_type
+    # Whom it binds (`knowledge_base.applicability`): empty = anyone it names; per article where narrower.
+    scope: str = "core"  # core conduct rule, or peripheral (job grades, one ministry's procedures)
+    applies_to: list[str] = field(default_factory=list)
+    applies_to_articles: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def is_norm(self) -> bool:
@@ -161,6 +165,10 @@ class Document:
     def walk(self) -> Iterator[Node]:
         for node in self.body:
             yield from node.walk()
+
+    def binds(self, article: str | None) -> list[str]:
+        """Whom a provision of this document binds (empty: anyone the document names)."""
+        return self.applies_to_articles.get(article or "", self.applies_to)
 
     def articles(self) -> Iterator[Node]:
         for node in self.walk():

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge_base import ids
+from knowledge_base import applicability, ids
 from knowledge_base.model import Document, Kind, Node, Status, Validity
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "documents"
@@ -73,6 +73,9 @@ def render(doc: Document) -> str:
         "validity_note": doc.validity.note or None,
         "superseded_by": doc.validity.superseded_by or None,
         "replaces": doc.validity.replaces or None,
+        "scope": doc.scope if doc.scope != "core" else None,
+        "applies_to": doc.applies_to or None,
+        "applies_to_articles": doc.applies_to_articles or None,
         "signer": doc.signer or None,
         "source": doc.source or None,
         "closing": doc.closing or None,
@@ -83,6 +86,7 @@ def render(doc: Document) -> str:
         allow_unicode=True,
         sort_keys=False,
         width=1000,
+        default_flow_style=None,  # short lists on one line: applies_to: [can_bo, cong_chuc]
     )
     out = ["---", front.rstrip("\n"), "---", ""]
     if doc.preamble:
@@ -199,7 +203,14 @@ def loads(text: str, origin: str = "<string>") -> Document:
         signer=str(meta.get("signer") or ""),
         source=str(meta.get("source") or ""),
         closing=str(meta.get("closing") or ""),
+        scope=str(meta.get("scope") or "core"),
+        applies_to=[str(x) for x in meta.get("applies_to") or []],
+        applies_to_articles={str(k): [str(x) for x in v or []]
+                             for k, v in (meta.get("applies_to_articles") or {}).items()},
     )
+    wrong = applicability.problems(doc.scope, doc.applies_to, doc.applies_to_articles)
+    if wrong:
+        raise StoreError(f"{origin}: " + "; ".join(wrong))
     _parse_body(text[end + 5 :].splitlines(), doc, origin)
     return doc
 

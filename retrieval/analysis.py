@@ -1,9 +1,12 @@
-"""Question analysis: what the retrievers search for, from what the user typed.
+"""Question analysis: what the retrievers search for, whom the question is about, what it asks.
 
 Chat questions arrive with markup pasted from elsewhere, without diacritics, with shorthand
 ("ko", "dc") and in everyday words ("sếp", "phong bì"). This stage turns one into the text the
 retrievers search: cleaned, shorthand expanded, marks restored when the user typed none, and the
-legal terms of everyday phrases appended (`index/data/tu_dong_nghia.txt`).
+legal terms of everyday phrases appended (`index/data/tu_dong_nghia.txt`). It also reads who the
+question is about (công chức, viên chức, người đứng đầu …), whether it asks for a whole list, and
+which facet it asks (a time limit, who decides, which discipline form) from the curated cues in
+`retrieval/data/question_cues.yaml`; later stages weigh provisions by them.
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
+import yaml
+
 from index import thesaurus
-from index.text import expand_abbreviations, has_diacritics, normalize
+from index.text import expand_abbreviations, has_diacritics, normalize, plain_words, strip_diacritics
 from knowledge_base import hygiene
 
 MAX_QUESTION_CHARS = 1000
+CUES_FILE = Path(__file__).resolve().parent / "data" / "question_cues.yaml"
+MISSING_TOPICS = Path(__file__).resolve().parents[1] / "knowledge_base" / "data" / "missing_topics.yaml"
 
 
 class Restorer(Protocol):
@@ -35,6 +44,10 @@ class Query:
     text: str  # what the retrievers search
     without_marks: bool  # typed without Vietnamese diacritics
     truncated: bool = False
+    subjects: frozenset[str] = frozenset()  # whom it is about (knowledge_base.applicability codes)
+    asks_list: bool = False  # asks for a whole list ("những việc …", "gồm những ai")
+    facets: frozenset[str] = frozenset()  # what it asks: thoi_han, tham_quyen, hinh_thuc …
+    uncovered: tuple[str, ...] = ()  # sources the knowledge base lacks for what it asks about
 
     @property
     def empty(self) -> bool:
@@ -51,7 +64,75 @@ def analyse(question: str, restorer: RestorerSource | None = None) -> Query:
         text = restorer().restore(text)
     # Both retrievers search with the legal terms added: on the dev set the dense side gains as
     # much from them as BM25 does (hit@3 .82 with BM25 only, .90 with both).
-    return Query(typed, thesaurus.expand(text), without_marks, truncated)
+    plain = strip_diacritics(text).lower()
+    found = cues()
+    return Query(typed, thesaurus.expand(text), without_marks, truncated,
+                 subjects=frozenset(s for s, pattern in found.subjects.items() if pattern.search(plain)),
+                 asks_list=bool(found.asks_list.search(plain)),
+                 facets=frozenset(f for f, (pattern, _) in found.facets.items() if pattern.search(plain)),
+                 uncovered=missing_sources(typed))
+
+
+def missing_sources(question: str) -> tuple[str, ...]:
+    """What would answer a question on a subject the knowledge base has no source for
+    (`knowledge_base/data/missing_topics.yaml`), in the order listed there."""
+    plain = " " + " ".join(plain_words(question)) + " "
+    return tuple(source for cues_, source in missing_topics() if any(f" {c} " in plain for c in cues_))
+
+
+@lru_cache(maxsize=1)
+def missing_topics(path: Path = MISSING_TOPICS) -> tuple[tuple[tuple[str, ...], str], ...]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return tuple((tuple(e["cues"]), e["missing"]) for e in entries)
+
+
+@dataclass(frozen=True)
+class Cues:
+    subjects: dict[str, re.Pattern[str]]
+    compatible: dict[str, frozenset[str]]
+    asks_list: re.Pattern[str]
+    facets: dict[str, tuple[re.Pattern[str], re.Pattern[str]]]  # facet → (in the question, in a unit)
+    follow_up: re.Pattern[str]
+    follow_up_max_words: int
+    subject_words: dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=1)
+def cues(path: Path = CUES_FILE) -> Cues:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Cues(
+        subjects={k: re.compile(v) for k, v in data["subjects"].items()},
+        compatible={k: frozenset(v) for k, v in data["compatible"].items()},
+        asks_list=re.compile(data["list"]),
+        facets={k: (re.compile(v["question"]), re.compile(v["unit"])) for k, v in data["facets"].items()},
+        follow_up=re.compile(data["follow_up"]),
+        follow_up_max_words=int(data["follow_up_max_words"]),
+        subject_words={k: tuple(v) for k, v in data["subject_words"].items()},
+    )
+
+
+def is_follow_up(text: str) -> bool:
+    """A short message that leans on the question before it ("còn viên chức thì sao?")."""
+    plain = strip_diacritics(clean_question(text)).lower().strip(" .!")
+    found = cues()
+    return 0 < len(plain.split()) <= found.follow_up_max_words and bool(found.follow_up.search(plain))
+
+
+def subjects_of(text: str) -> frozenset[str]:
+    plain = strip_diacritics(clean_question(text)).lower()
+    return frozenset(s for s, pattern in cues().subjects.items() if pattern.search(plain))
+
+
+def applicability(query: Query, binds: list[str]) -> int:
+    """+1 when the provision binds a group the question names, -1 when it binds only others, else 0.
+
+    A provision that binds anyone (empty `binds`), or a question that names nobody, is neutral.
+    """
+    if not binds or not query.subjects:
+        return 0
+    table = cues().compatible
+    allowed = set().union(*(table.get(s, {s}) for s in query.subjects))
+    return 1 if allowed & set(binds) else -1
 
 
 # ---------------------------------------------------------------- cleaning

@@ -1,4 +1,4 @@
-"""The stages wired together: analysis → retrievers → fusion → priors → refusal.
+"""The stages wired together: analysis → retrievers → fusion → priors → reranking → refusal.
 
 `Pipeline.run` is what the product calls. Benchmarks call the stages through `candidates` and
 `rank` separately, so a sweep over fusion or refusal values retrieves each question once and
@@ -7,16 +7,19 @@ re-ranks it many times, through the very code the product runs.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.searcher import HybridIndex
-from retrieval import fusion
+from retrieval import fusion, rerank
 from retrieval.analysis import Query, analyse
 from retrieval.candidates import DenseRetriever, LexicalRetriever
 from retrieval.hit import Hit
-from retrieval.priors import chunk_priors
+from retrieval.priors import applicability_priors, chunk_priors
 from retrieval.refusal import refuse
 from retrieval.settings import Settings, default
 
@@ -37,6 +40,20 @@ class Retrieved:
     query: Query
     hits: list[Hit] = field(default_factory=list)
     refused: bool = True
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage, for benchmarks
+
+
+class Stopwatch:
+    """Milliseconds spent in each stage, so a benchmark can show each stage's share of the latency."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self._last) * 1000
+        self._last = now
 
 
 class Pipeline:
@@ -51,21 +68,28 @@ class Pipeline:
         self.priors = chunk_priors(index, self.settings.priors)
 
     def run(self, question: str) -> Retrieved:
+        clock = Stopwatch()
         query = analyse(question, lambda: self.index.restorer)
+        clock.lap("analysis")
         if query.empty or not len(self.index):
-            return Retrieved(query)
-        hits = self.rank(self.candidates(query))
-        return Retrieved(query, hits, refuse(hits, self.settings.refusal))
+            return Retrieved(query, timings=clock.timings)
+        hits = self.rank(self.candidates(query, clock), clock=clock)
+        refused = refuse(hits, self.settings.refusal, self.settings.rerank.enabled)
+        return Retrieved(query, hits, refused, clock.timings)
 
-    def candidates(self, query: Query) -> Candidates:
+    def candidates(self, query: Query, clock: Stopwatch | None = None) -> Candidates:
+        clock = clock or Stopwatch()
         lexical = self.lexical.scores(query.text)
+        clock.lap("lexical")
         dense = np.zeros(len(self.index), dtype=np.float32)
         if self.mode != "lexical":
             dense = self.dense.scores(self.dense.embed(query.text), lexical, self.settings.candidates)
+        clock.lap("dense")
         return Candidates(query, lexical, dense)
 
-    def rank(self, found: Candidates, settings: Settings | None = None) -> list[Hit]:
-        """Fusion and priors over the candidates; `settings` overrides the pipeline's (for sweeps)."""
+    def rank(self, found: Candidates, settings: Settings | None = None, clock: Stopwatch | None = None) -> list[Hit]:
+        """Fusion, priors and reranking over the candidates; `settings` overrides the pipeline's (for sweeps)."""
+        clock = clock or Stopwatch()
         s = settings or self.settings
         dense = fusion.window_normalised(found.dense, s.candidates, s.fusion.dense_min_spread)
         lexical = fusion.max_normalised(found.lexical)
@@ -77,8 +101,25 @@ class Pipeline:
             scores = lexical
         else:
             scores = fusion.convex(dense, lexical, s.fusion.alpha)
-        scores = scores * (self.priors if settings is None else chunk_priors(self.index, s.priors))
-        order = np.argsort(-scores)[: s.results]
+        priors = self.priors if settings is None else chunk_priors(self.index, s.priors)
+        priors = priors * applicability_priors(self.index, found.query, s.priors.other_group)
+        scores = scores * priors
+        order = np.argsort(-scores)[: max(s.results, s.rerank.top_n)]
+        order = order[scores[order] > 0]
         chunks = self.index.chunks
-        return [Hit(chunks[i], float(scores[i]), float(found.dense[i]), float(found.lexical[i]))
-                for i in order if scores[i] > 0]
+        hits = [Hit(chunks[i], float(scores[i]), float(found.dense[i]), float(found.lexical[i]), float(scores[i]))
+                for i in order]
+        clock.lap("fusion")
+        if s.rerank.enabled and hits:
+            head = order[: s.rerank.top_n]
+            rows = rerank.features(self.index, found.query, head, scores, dense, found.dense, lexical, priors)
+            ranked, probability = self.reranker.order(rows, [h.chunk.article_key for h in hits[: len(head)]],
+                                                     s.rerank.answer_only)
+            reranked = [dataclasses.replace(hits[r], score=float(probability[r])) for r in ranked]
+            hits = reranked + [dataclasses.replace(h, score=0.0) for h in hits[len(head):]]
+            clock.lap("rerank")
+        return hits[: s.results]
+
+    @functools.cached_property
+    def reranker(self) -> rerank.Model:
+        return rerank.default_model()

@@ -28,11 +28,27 @@ class Fusion:
 class Priors:
     status: dict[str, float] = field(default_factory=dict)
     type: dict[str, float] = field(default_factory=dict)
+    scope: dict[str, float] = field(default_factory=dict)  # "peripheral": job grades, one ministry's procedures
+    other_group: float = 1.0  # a provision binding only groups the question does not name
+
+
+@dataclass(frozen=True)
+class Rerank:
+    enabled: bool = True
+    top_n: int = 20
+    answer_only: bool = True  # reorder only the answer's article to the front (see rerank.Model.order)
+
+
+@dataclass(frozen=True)
+class Units:
+    whole_list: bool = True  # a question asking for a list gets the article when its leading hits span it
 
 
 @dataclass(frozen=True)
 class Refusal:
-    min_score: float = 0.0
+    min_confidence: float = 0.0  # with the reranker: refuse below this probability that the best unit answers
+    floor_dense: float = 0.0  # … or when no candidate's cosine reaches this
+    min_score: float = 0.0  # without it: refuse when the fused score and the cosine are both below these
     min_dense: float = 0.0
 
 
@@ -42,6 +58,8 @@ class Settings:
     results: int = 10
     fusion: Fusion = field(default_factory=Fusion)
     priors: Priors = field(default_factory=Priors)
+    rerank: Rerank = field(default_factory=Rerank)
+    units: Units = field(default_factory=Units)
     refusal: Refusal = field(default_factory=Refusal)
 
     @classmethod
@@ -97,7 +115,7 @@ def _register(*classes: type) -> None:
         _NESTED[cls.__name__] = cls
 
 
-_register(Fusion, Priors, Refusal)
+_register(Fusion, Priors, Rerank, Units, Refusal)
 
 
 @lru_cache(maxsize=1)

@@ -1,25 +1,33 @@
 """Answer-unit selection: which of the ranked provisions the answer quotes, and how much of them.
 
 The best hit is quoted; up to two more are shown as related, none repeating or containing another.
-A unit ending in ':' only announces a list, so the whole article is quoted instead.
+How much of the best hit's article is quoted depends on what was asked: a unit ending in ':' only
+announces a list, and a question that asks for a whole list ("những việc …", "gồm những ai") is
+answered by the list — the article, when the leading hits are several clauses of it — rather than by
+whichever single item ranked first.
 """
 
 from __future__ import annotations
 
 from index.chunking import Chunk
 from index.searcher import HybridIndex
+from retrieval.analysis import Query
 from retrieval.hit import Hit
 
 MAX_RELATED = 2
+LIST_SPREAD = 3  # a list question whose leading hits hold two clauses of one article gets the article
 
 
-def pick(hits: list[Hit]) -> list[Hit]:
-    """The best hit and up to two related ones, none repeating or containing another."""
+def pick(hits: list[Hit], whole: bool = False) -> list[Hit]:
+    """The best hit and up to two related ones, none repeating or containing another; when the best
+    hit's whole article is quoted, nothing else from that article."""
     chosen = [hits[0]]
     for hit in hits[1:]:
         if len(chosen) > MAX_RELATED:
             break
         if any(overlaps(hit.chunk, c.chunk) for c in chosen):
+            continue
+        if whole and hit.chunk.article_key == hits[0].chunk.article_key:
             continue
         chosen.append(hit)
     return chosen
@@ -34,9 +42,14 @@ def overlaps(a: Chunk, b: Chunk) -> bool:
     return a.clause is None or b.clause is None or a.clause == b.clause
 
 
-def lead_in_article(index: HybridIndex, best: Hit) -> str:
-    """A unit ending in ':' only announces a list; the answer must show the list too."""
-    if not best.chunk.text.rstrip().endswith(":"):
-        return ""
-    article = index.article(best.chunk)
-    return article["text"] if article else ""
+def whole_article(index: HybridIndex, query: Query, hits: list[Hit], whole_list: bool = True) -> dict | None:
+    """The article (its "text" and "label") when the answer must quote all of it, else None."""
+    best = hits[0].chunk
+    if best.article is None:
+        return None
+    announces = best.text.rstrip().endswith(":")
+    spread = whole_list and query.asks_list and len({h.chunk.clause for h in hits[:LIST_SPREAD]
+                                      if h.chunk.article_key == best.article_key}) >= 2
+    if not (announces or spread):
+        return None
+    return index.article(best)

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 KEYS = {"question", "answer", "refused", "citations", "took_ms"}
-CITATION_KEYS = {"doc", "doc_title", "article", "clause", "point", "label", "status", "score", "text", "source"}
+CITATION_KEYS = {"doc", "doc_title", "article", "clause", "point", "label", "status", "score", "text", "source",
+                 "applies_to"}
 
 
 def _run(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

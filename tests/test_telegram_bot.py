@@ -346,3 +346,18 @@ def test_an_upload_without_title_and_a_confirmation_that_fails_are_explained_and
     assert ("upload", "refused") in audit and ("add_document", "refused") in audit
     assistant.library.remove("99/QĐ-UBND", actor="test:cleanup")
     assert {d.id for d in assistant.documents()} == before
+
+
+def test_a_follow_up_in_chat_is_read_with_the_previous_question_and_says_so(fake, assistant):
+    def scenario():
+        fake.user_message("Công chức có được nhận quà Tết của doanh nghiệp không?")
+        fake.wait_for_call("sendMessage")
+        fake.user_message("còn viên chức thì sao?")
+        fake.user_message("còn viên chức thì sao?", user_id=DEFAULT_USER_ID + 1)  # someone else: nothing to lean on
+        return fake.wait_for_call("sendMessage", n=3, timeout=60)
+
+    run_app(_app(fake, assistant), scenario)
+    texts = fake.sent_texts()
+    follow = next(t for t in texts if "Tôi đọc câu này cùng câu hỏi trước của bạn" in t)
+    assert "“Công chức có được nhận quà Tết của doanh nghiệp không?”" in follow
+    assert sum("Tôi đọc câu này cùng" in t for t in texts) == 1

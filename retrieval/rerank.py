@@ -1,0 +1,218 @@
+"""Reranking: the leading candidates re-scored by reading the question and each unit together.
+
+Fusion only knows how close a chunk is to the question in two ways; it does not know that the
+question is about a viên chức and the chunk binds công chức, that it asks for a whole list and
+the chunk is one item, that it names a time limit and the chunk has none, or that half of its
+words appear nowhere in the chunk. `features` computes such question–unit evidence for the top
+`rerank.top_n` candidates, and two logistic heads (`retrieval/data/reranker.json`, a few kilobytes,
+trained by `benchmarks/tune.py` on data that is not evaluated on) read it:
+
+- the **article** head: the probability that the candidate's article answers the question. An
+  article scores its best candidate's probability; articles are ranked by it, and it is the
+  calibrated signal refusal reads;
+- the **unit** head: within an article, which clause or point to quote (trained on our own
+  questions' unit-level gold, which ALQAC does not have).
+
+A cross-encoder over the bundled e5 was the other candidate for this stage; it is measured against
+this one in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.searcher import HybridIndex
+from index.text import expand_abbreviations, plain_words
+from retrieval.analysis import Query, applicability, cues
+
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "reranker.json"
+
+FEATURES = (
+    "bias",
+    "dense",  # raw cosine question–chunk
+    "dense_window",  # the cosine rescaled over the candidates (fusion's view)
+    "lexical",  # BM25, scaled to the question's best
+    "fused",  # fusion's score
+    "log_prior",  # validity status and document type
+    "peripheral",  # job grades, one ministry's procedures, public-unit finance
+    "reference",  # a news article, not a norm
+    "coverage",  # IDF share of the question's words found in the chunk and its headings
+    "title_coverage",  # IDF share of the question's words found in the article's title
+    "names_document",  # IDF share of the document's subject words found in the question
+    "binds_asked",  # the provision binds the group the question names
+    "binds_other",  # the provision binds only other groups
+    "is_point",  # one điểm of a list
+    "is_list",  # a clause or article that holds a list (its points, or a lead-in ending in ':')
+    "list_asked_list",  # the question asks for a whole list and this unit is one
+    "list_asked_point",  # … and this unit is a single item of it
+    "facet_match",  # the question asks a facet (time limit, who decides, which form) the unit states
+    "facet_miss",  # … and the unit states none of it
+    "rank",  # 1 / (1 + rank after fusion)
+    "article_support",  # other leading candidates from the same article
+    "document_support",  # other leading candidates from the same document
+    "log_length",  # characters of the unit's own text
+    "unit_coverage",  # IDF share of the question's words in the unit's own words (not its headings)
+    "best_in_article",  # the best-fused candidate of its article
+    "dense_gap",  # cosine below the question's best cosine
+    "coverage_gap",  # coverage below the best candidate's
+    # Of the question, the same for every candidate: how well anything answers it at all.
+    "question_dense_max",
+    "question_dense_spread",  # best cosine minus the hundredth: does anything stand out
+    "question_coverage_max",
+    "question_terms",  # log of its distinct words
+    "question_uncovered",  # it asks about a subject the knowledge base has no source for
+)
+
+
+@dataclass(frozen=True)
+class Head:
+    """Logistic regression on standardised features."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.weights
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean.round(6).tolist(), "scale": self.scale.round(6).tolist(),
+                "weights": self.weights.round(6).tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Head:
+        return cls(*(np.asarray(data[k], np.float64) for k in ("mean", "scale", "weights")))
+
+
+@dataclass(frozen=True)
+class Model:
+    article: Head
+    unit: Head
+    about: dict
+
+    def order(self, x: np.ndarray, articles: list[tuple], answer_only: bool = True) -> tuple[list[int], np.ndarray]:
+        """Candidate positions best first — articles by their best article probability, then units by
+        the unit head — and each candidate's article probability.
+
+        `answer_only`: the heads choose the answer (its article first, its units in the unit head's
+        order) and the other candidates keep the retrieval order. A pointwise model says well whether
+        one article answers; it orders the runners-up worse than fusion does (staff tune, in and out
+        of sample: hit@3 .854 with every article reordered, .883 with the answer only, .891 without
+        reranking), and the runners-up are what the answer shows as related provisions.
+        """
+        article_p = self.article.probability(x)
+        unit_p = self.unit.probability(x)
+        best: dict[tuple, float] = {}
+        for key, p in zip(articles, article_p, strict=True):
+            best[key] = max(best.get(key, 0.0), float(p))
+        scores = np.asarray([best[key] for key in articles])
+        ranked = sorted(range(len(articles)), key=lambda r: (-scores[r], -unit_p[r]))
+        if answer_only:
+            top = articles[ranked[0]]
+            ranked = [r for r in ranked if articles[r] == top] + [r for r in range(len(articles)) if articles[r] != top]
+        return ranked, scores
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> Model:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was trained on other features; run benchmarks/tune.py")
+        return cls(Head.from_dict(data["article"]), Head.from_dict(data["unit"]), data.get("about", {}))
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        data = {"features": list(FEATURES), "article": self.article.to_dict(), "unit": self.unit.to_dict(),
+                "about": self.about}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    return Model.load()
+
+
+def features(index: HybridIndex, query: Query, order: np.ndarray, fused: np.ndarray, dense_window: np.ndarray,
+             dense: np.ndarray, lexical: np.ndarray, priors: np.ndarray) -> np.ndarray:
+    """One row of FEATURES per candidate position in `order` (best fused first)."""
+    chunks = [index.chunks[i] for i in order]
+    terms = plain_words(expand_abbreviations(query.typed))
+    bm25 = index.bm25_plain
+    matched, total = bm25.matched_idf(terms)
+    total = max(total, 1e-9)
+    term_set = set(terms)
+    cosines = np.sort(dense[dense > 0])[::-1]
+    dense_max = float(cosines[0]) if cosines.size else 0.0
+    dense_floor = float(cosines[min(99, cosines.size - 1)]) if cosines.size else 0.0
+    coverage = matched[order] / total
+    coverage_max = float(coverage.max()) if coverage.size else 0.0
+    first_of_article: set[int] = set()
+    seen_articles: set[tuple] = set()
+    for r, c in enumerate(chunks):
+        if (c.doc, c.article, c.attachment) not in seen_articles:
+            seen_articles.add((c.doc, c.article, c.attachment))
+            first_of_article.add(r)
+    idf = {t: bm25.idf_of(t) for t in term_set}
+    facets = cues().facets
+    articles = [(c.doc, c.article, c.attachment) for c in chunks]
+    docs = [c.doc for c in chunks]
+    subjects = {doc_id: meta.get("subject", "") for doc_id, meta in index.manifest.documents.items()}
+    rows = np.zeros((len(order), len(FEATURES)), dtype=np.float64)
+    for r, (i, chunk) in enumerate(zip(order, chunks, strict=True)):
+        title = set(plain_words(chunk.article_title))
+        subject_words = set(plain_words(subjects.get(chunk.doc, "")))
+        plain_text = " ".join(plain_words(chunk.text))
+        binds = applicability(query, chunk.applies_to)
+        is_point = chunk.point is not None
+        lead_in = chunk.text.rstrip().endswith(":")
+        is_list = lead_in or (not is_point and chunk.clause is not None and "\n" in chunk.text)
+        stated = [f for f in query.facets if facets[f][1].search(plain_text)]
+        rows[r] = (
+            1.0,
+            dense[i],
+            dense_window[i],
+            lexical[i],
+            fused[i],
+            math.log(max(float(priors[i]), 1e-6)),
+            float(chunk.scope == "peripheral"),
+            float(not chunk.is_norm),
+            coverage[r],
+            sum(idf[t] for t in term_set & title) / total,
+            _share(bm25, subject_words, term_set),
+            float(binds > 0),
+            float(binds < 0),
+            float(is_point),
+            float(is_list),
+            float(query.asks_list and is_list),
+            float(query.asks_list and is_point),
+            float(bool(stated)),
+            float(bool(query.facets) and not stated),
+            1.0 / (1.0 + r),
+            (articles.count(articles[r]) - 1) / len(order),
+            (docs.count(docs[r]) - 1) / len(order),
+            math.log1p(len(chunk.text)),
+            sum(idf[t] for t in term_set & set(plain_text.split())) / total,
+            float(r in first_of_article),
+            dense[i] - dense_max,
+            coverage[r] - coverage_max,
+            dense_max,
+            dense_max - dense_floor,
+            coverage_max,
+            math.log1p(len(term_set)),
+            float(bool(query.uncovered)),
+        )
+    return rows
+
+
+def _share(bm25, words: set[str], question: set[str]) -> float:  # noqa: ANN001 - index.lexical.BM25
+    """IDF share of a document's subject words that the question uses: "Ủy ban Dân tộc" names 01/2015/TT-UBDT."""
+    if not words:
+        return 0.0
+    weights = {w: bm25.idf_of(w) for w in words}
+    total = sum(weights.values())
+    return sum(weights[w] for w in words & question) / total if total else 0.0
