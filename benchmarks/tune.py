@@ -145,7 +145,7 @@ def score(model: rerank.Model, groups: list[Group]) -> dict[str, float]:
     for g in groups:
         if not g.in_scope or not len(g.y):
             continue
-        ranked, _ = model.order(g.x, _articles(g), default().rerank.answer_only)
+        ranked, _ = model.order(g.x, _articles(g), default().rerank.reorder)
         n += 1
         hit1 += bool(g.article[ranked[0]])
         strict += bool(g.strict[ranked[0]])
@@ -179,8 +179,11 @@ def out_of_fold(ours: list[Group], alqac: list[Group], penalty: float, weight: f
     for fold in range(FOLDS):
         model = fit([g for g in ours if fold_of[g.id.rstrip("~")] != fold], alqac, penalty, weight)
         for g in ours:
-            if fold_of[g.id.rstrip("~")] == fold:
-                best[g.id] = float(model.article.probability(g.x).max()) if len(g.y) else 0.0
+            if fold_of[g.id.rstrip("~")] == fold and len(g.y):
+                ranked, scores = model.order(g.x, _articles(g), default().rerank.reorder)
+                best[g.id] = float(scores[ranked[0]])  # what refusal reads: the quoted article's probability
+            elif fold_of[g.id.rstrip("~")] == fold:
+                best[g.id] = 0.0
     return best
 
 

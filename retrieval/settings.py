@@ -36,7 +36,7 @@ class Priors:
 class Rerank:
     enabled: bool = True
     top_n: int = 20
-    answer_only: bool = True  # reorder only the answer's article to the front (see rerank.Model.order)
+    reorder: str = "unit"  # how far the heads may move candidates: unit | answer | all (rerank.Model.order)
 
 
 @dataclass(frozen=True)
