@@ -31,6 +31,8 @@ DEV_SET = SHARED / "eval" / "dev_questions.jsonl"
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out_of_scope.jsonl"
 # Our own questions in the voice of staff; the test half was frozen before tuning (staff_questions.md).
 STAFF = Path(__file__).resolve().parent / "data" / "staff_questions.jsonl"
+# More questions of ours, written only to train on (never a test): benchmarks/data/train_questions.jsonl.
+TRAIN = Path(__file__).resolve().parent / "data" / "train_questions.jsonl"
 ALQAC_DIR = SHARED / "corpus" / "benchmarks"
 CACHE = Path(__file__).resolve().parent / ".cache"
 IN_DOMAIN_LAW = "Luật Viên chức"
@@ -99,6 +101,10 @@ def staff_items(split: str) -> list[EvalItem]:
     """The "tune" or "test" half of STAFF. Only the tune half may inform a choice; the test half is
     reported, never looked at while choosing."""
     return [item for item in read_items(STAFF) if item.split == split]
+
+
+def train_items() -> list[EvalItem]:
+    return read_items(TRAIN) if TRAIN.exists() else []
 
 
 def question_set(name: str) -> list[EvalItem]:

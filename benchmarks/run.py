@@ -65,7 +65,8 @@ TARGETS = {"hit1": 0.75, "hit3": 0.90, "strict": 0.70, "oos_refused": 0.80, "in_
 def config_settings(name: str) -> tuple[Settings, str]:
     """(settings, mode) of a configuration; "after" is the product exactly as shipped."""
     product = default_settings()
-    before = (product.replace("rerank.enabled", False).replace("units.whole_list", False))
+    before = (product.replace("rerank.enabled", False).replace("units.whole_list", False)
+              .replace("units.answer_parts", False))
     return {"bm25": (before, "lexical"), "before": (before, "hybrid"), "after": (product, "hybrid")}[name]
 
 

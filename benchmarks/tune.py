@@ -8,9 +8,10 @@ Writes `retrieval/data/reranker.json` (the model) and `refusal.min_confidence` w
 Training data, none of which is evaluated on:
 - ALQAC 2022 (520 questions over its own four codes; `common.ALQAC_SETS["alqac2022"]`): a chunk is
   a positive when it belongs to the gold article.
-- the **tune** half of our staff questions (`benchmarks/data/staff_questions.jsonl`), as typed and
-  without diacritics: a chunk is a positive when it contains a gold unit (the strict measure), or,
-  when no candidate does, when it belongs to a gold article;
+- the **tune** half of our staff questions (`benchmarks/data/staff_questions.jsonl`) and the questions
+  written only for training (`benchmarks/data/train_questions.jsonl`), as typed and without
+  diacritics: a chunk is a positive when it contains a gold unit (the strict measure), or, when no
+  candidate does, when it belongs to a gold article;
 - the **tune** half of `benchmarks/data/out_of_scope.jsonl` and the out-of-scope staff tune
   questions: every candidate is a negative, which is what teaches the model's probability to be low
   when nothing answers.
@@ -252,7 +253,7 @@ def main() -> None:
         library._embedder = embedder
         library.ensure_index(progress=True)
         kb = Pipeline(library.index, settings)
-        staff = common.staff_items("tune")
+        staff = [*common.staff_items("tune"), *common.train_items()]
         oos = common.out_of_scope_items("tune")
         questions = [*staff, *common.stripped(staff), *oos, *common.stripped(oos)]
         ours = [candidate_rows(kb, item, unit_labels=True) for item in questions]
@@ -272,7 +273,7 @@ def main() -> None:
     model = rerank.Model(model.article, model.unit, {
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
         "script": "benchmarks/tune.py",
-        "data": {"alqac2022_questions": len(alqac), "staff_tune_questions": len(staff),
+        "data": {"alqac2022_questions": len(alqac), "staff_tune_and_train_questions": len(staff),
                  "out_of_scope_tune_questions": len(oos), "also_without_diacritics": True},
         "penalty": penalty, "our_weight": weight,
         "cross_validation_on_tune": {k: round(v, 3) for k, v in cv.items()},

@@ -15,14 +15,15 @@ from index.searcher import HybridIndex
 from knowledge_base import hygiene
 from knowledge_base.applicability import names
 from knowledge_base.model import Status
-from retrieval.analysis import MAX_QUESTION_CHARS, Query, applicability, missing_sources
+from retrieval.analysis import MAX_QUESTION_CHARS, Query, applicability, missing_sources, parts
 from retrieval.hit import Hit
-from retrieval.pipeline import Pipeline
+from retrieval.pipeline import Pipeline, Retrieved
 from retrieval.settings import Settings
-from retrieval.units import pick, whole_article
+from retrieval.units import overlaps, pick, whole_article
 
 QUOTE_CHARS = 900
 WHOLE_ARTICLE_CHARS = 1600  # a list asked for whole: longer, the button shows the rest
+MAX_PARTS = 3  # questions in one message answered one by one
 RELATED_QUOTE_CHARS = 240
 
 
@@ -100,15 +101,30 @@ class Answerer:
         if found.query.empty:
             return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started)), found.timings
         hits = found.hits
+        answered = self._parts_answered(found.query)
+        if found.refused and answered:
+            # The message as a whole matches nothing well, but the things it asks one by one do:
+            # the first of them leads, the others follow as their own sections.
+            found = answered[0][2]
+            hits = found.hits
         if found.refused:
             return Answer(question, refusal(found.query.typed), True, [], _ms(started), hits), found.timings
         article = whole_article(self.index, found.query, hits, self.pipeline.settings.units.whole_list)
-        chosen = pick(hits, whole=article is not None)
-        body = compose(chosen, article, found.query)
+        seen = {hits[0].chunk.article_key}
+        extra = []
+        for asked, hit, _ in answered:
+            if hit.chunk.article_key not in seen:
+                seen.add(hit.chunk.article_key)
+                extra.append((asked, hit))
+        taken = [hits[0], *(hit for _, hit in extra)]
+        chosen = [hits[0], *pick([hits[0], *(h for h in hits if not any(overlaps(h.chunk, t.chunk) for t in taken))],
+                                 whole=article is not None)[1:]]
+        body = compose(chosen, article, found.query, extra)
         if found.query.truncated:
             body = TRUNCATED_NOTE + "\n\n" + body
-        citations = [Citation.from_hit(h) for h in chosen] + [
-            Citation.from_hit(h) for h in hits if h not in chosen
+        ordered = [chosen[0], *(hit for _, hit in extra), *chosen[1:]]
+        citations = [Citation.from_hit(h) for h in ordered] + [
+            Citation.from_hit(h) for h in hits if h not in ordered
         ]
         if article is not None:  # the first citation is the article the answer quotes whole
             citations[0] = replace(citations[0], clause=None, point=None, label=article["label"], text=article["text"])
@@ -116,7 +132,24 @@ class Answerer:
                 found.timings)
 
 
-def compose(chosen: list[Hit], article: dict | None = None, query: Query | None = None) -> str:
+    def _parts_answered(self, query: Query) -> list[tuple[str, Hit, Retrieved]]:
+        """A message that asks two or three things gets each searched with the story told before it:
+        (what was asked, its best unit, what the search found), for every piece not refused."""
+        if not self.pipeline.settings.units.answer_parts:
+            return []
+        story, asked = parts(query.typed)
+        if len(asked) < 2:
+            return []
+        out = []
+        for piece in asked[:MAX_PARTS]:
+            sub = self.pipeline.run(f"{story} {piece}".strip())
+            if not sub.refused and sub.hits:
+                out.append((piece, sub.hits[0], sub))
+        return out
+
+
+def compose(chosen: list[Hit], article: dict | None = None, query: Query | None = None,
+            parts_answered: list[tuple[str, Hit]] = ()) -> str:
     best = chosen[0].chunk
     quote, label, limit = (article["text"], article["label"], WHOLE_ARTICLE_CHARS) if article else (
         best.text, best.label, QUOTE_CHARS)
@@ -127,6 +160,13 @@ def compose(chosen: list[Hit], article: dict | None = None, query: Query | None 
     other = _for_others(query, best)
     if other:
         lines.append(other)
+    for asked, hit in parts_answered:
+        c = hit.chunk
+        lines += ["", f"Về ý “{asked.rstrip('?').strip()}”:", f"“{clip(c.text, QUOTE_CHARS)}”",
+                  f"Nguồn: {c.label} ({status_text(c)})"]
+        flag = status_warning(c) or _for_others(query, c)
+        if flag:
+            lines.append(flag)
     related = chosen[1:]
     if related:
         lines.append("")
@@ -144,7 +184,7 @@ def _for_others(query: Query | None, chunk: Chunk) -> str:
         return ""
     asked = names(sorted(query.subjects))
     return (f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}, không phải cho {asked} như bạn hỏi; "
-            "kho văn bản chưa có quy định riêng phù hợp hơn cho trường hợp của bạn.")
+            f"hãy đối chiếu quy định dành cho {asked} trước khi áp dụng.")
 
 
 def status_text(chunk: Chunk) -> str:

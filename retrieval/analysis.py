@@ -111,6 +111,46 @@ def cues(path: Path = CUES_FILE) -> Cues:
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PIECE = re.compile(r",\s*(?:và|rồi|còn|va|roi|con)\s+|;\s*|,\s+")
+# Asking words: anywhere ("ai", "bao lâu"), or, for particles that also negate ("không được"), at the end.
+_ASKING = re.compile(r"(?<!\w)(gì|gi|nào|nao|bao lâu|bao lau|bao nhiêu|bao nhieu|ra sao|thế nào|the nao|mấy|ai|đâu)"
+                     r"(?!\w)|(?<!\w)(không|khong|ko|chưa|chua|sao|hả|ha)\W*(ạ|a|nhỉ|nhi)?\W*$", re.IGNORECASE)
+MIN_PART_WORDS = 4  # "trong mấy ngày" belongs to the question before it
+
+
+def parts(typed: str) -> tuple[str, list[str]]:
+    """(the story told before the questions, each question asked) of a message.
+
+    "Hội đồng phải có kiến nghị trong bao lâu, rồi lãnh đạo có mấy ngày để ra quyết định?" asks two
+    things; each is answered and cited on its own. A piece with no asking word ("lương thưởng") stays
+    with the question before it, so commas inside one question do not split it.
+    """
+    sentences = [x for x in _SENTENCE_END.split(typed) if x.strip()]
+    first = next((i for i, x in enumerate(sentences) if _ASKING.search(x)), len(sentences))
+    story = " ".join(sentences[:first])
+    asked: list[str] = []
+    for sentence in sentences[first:]:
+        pending = ""
+        for piece in (p.strip() for p in _PIECE.split(sentence) if p and p.strip()):
+            if _ASKING.search(piece):
+                asked.append(f"{pending} {piece}".strip())
+                pending = ""
+            elif asked and not pending:
+                asked[-1] = f"{asked[-1]}, {piece}"
+            else:
+                pending = f"{pending} {piece}".strip()
+        if pending:
+            asked.append(pending)
+    merged: list[str] = []
+    for piece in asked:
+        if merged and len(piece.split()) < MIN_PART_WORDS:
+            merged[-1] = f"{merged[-1]}, {piece}"
+        else:
+            merged.append(piece)
+    return story, merged
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that leans on the question before it ("còn viên chức thì sao?")."""
     plain = strip_diacritics(clean_question(text)).lower().strip(" .!")

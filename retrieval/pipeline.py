@@ -73,8 +73,10 @@ class Pipeline:
         clock.lap("analysis")
         if query.empty or not len(self.index):
             return Retrieved(query, timings=clock.timings)
-        hits = self.rank(self.candidates(query, clock), clock=clock)
-        refused = refuse(hits, self.settings.refusal, self.settings.rerank.enabled)
+        found = self.candidates(query, clock)
+        hits = self.rank(found, clock=clock)
+        best_cosine = float(found.dense.max()) if found.dense.size else 0.0
+        refused = refuse(hits, self.settings.refusal, self.settings.rerank.enabled, best_cosine)
         return Retrieved(query, hits, refused, clock.timings)
 
     def candidates(self, query: Query, clock: Stopwatch | None = None) -> Candidates:

@@ -14,10 +14,12 @@ from retrieval.hit import Hit
 from retrieval.settings import Refusal
 
 
-def refuse(hits: list[Hit], policy: Refusal, reranked: bool) -> bool:
+def refuse(hits: list[Hit], policy: Refusal, reranked: bool, best_cosine: float) -> bool:
+    """`best_cosine`: the question's highest cosine over all candidates (not only the hits kept, so
+    the decision does not depend on how many results are asked for)."""
     if not hits:
         return True
     best = hits[0]
     if reranked:
-        return best.score < policy.min_confidence or max(h.dense for h in hits) < policy.floor_dense
+        return best.score < policy.min_confidence or best_cosine < policy.floor_dense
     return best.score < policy.min_score and best.dense < policy.min_dense

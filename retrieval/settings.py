@@ -42,6 +42,7 @@ class Rerank:
 @dataclass(frozen=True)
 class Units:
     whole_list: bool = True  # a question asking for a list gets the article when its leading hits span it
+    answer_parts: bool = True  # a question that asks two things gets both answered, each cited
 
 
 @dataclass(frozen=True)

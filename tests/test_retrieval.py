@@ -187,3 +187,18 @@ def test_a_story_is_answered_by_the_rule_it_turns_on(answerer):
     assert not answer.refused
     assert answer.citations[0].doc in ("59/2019/NĐ-CP", "36/2018/QH14", "80/2025/QH15")
     assert "quà" in answer.citations[0].text.lower()
+
+
+def test_a_question_that_asks_two_things_gets_both_answered_each_cited(answerer):
+    from retrieval.analysis import parts
+
+    question = ("Công chức bị kỷ luật cảnh cáo thì có bị hạn chế bổ nhiệm không, và quyết định kỷ luật "
+                "đó có hiệu lực trong bao lâu?")
+    story, asked = parts(question)
+    assert story == "" and len(asked) == 2 and asked[1].startswith("quyết định kỷ luật")
+    answer = answerer.ask(question)
+    assert not answer.refused and "Về ý “quyết định kỷ luật đó có hiệu lực trong bao lâu”:" in answer.answer
+    first, second = answer.citations[:2]
+    assert (first.doc, first.article) != (second.doc, second.article)
+    assert f"Nguồn: {second.label}" in answer.answer.split("Về ý")[1]
+    assert parts("Em là công chức xã, có được nhận quà không?")[1] == ["Em là công chức xã có được nhận quà không?"]
