@@ -181,8 +181,9 @@ def out_of_fold(ours: list[Group], alqac: list[Group], penalty: float, weight: f
         model = fit([g for g in ours if fold_of[g.id.rstrip("~")] != fold], alqac, penalty, weight)
         for g in ours:
             if fold_of[g.id.rstrip("~")] == fold and len(g.y):
-                ranked, scores = model.order(g.x, _articles(g), default().rerank.reorder)
-                best[g.id] = float(scores[ranked[0]])  # what refusal reads: the quoted article's probability
+                # What refusal reads: the likeliest candidate article's probability (rerank.Model.order
+                # lets it lead whenever fusion's first article is below the threshold).
+                best[g.id] = float(model.article.probability(g.x).max())
             elif fold_of[g.id.rstrip("~")] == fold:
                 best[g.id] = 0.0
     return best

@@ -116,7 +116,7 @@ class Pipeline:
             head = order[: s.rerank.top_n]
             rows = rerank.features(self.index, found.query, head, scores, dense, found.dense, lexical, priors)
             ranked, probability = self.reranker.order(rows, [h.chunk.article_key for h in hits[: len(head)]],
-                                                     s.rerank.reorder)
+                                                     s.rerank.reorder, s.refusal.min_confidence)
             reranked = [dataclasses.replace(hits[r], score=float(probability[r])) for r in ranked]
             hits = reranked + [dataclasses.replace(h, score=0.0) for h in hits[len(head):]]
             clock.lap("rerank")

@@ -97,7 +97,8 @@ class Model:
     unit: Head
     about: dict
 
-    def order(self, x: np.ndarray, articles: list[tuple], reorder: str = "unit") -> tuple[list[int], np.ndarray]:
+    def order(self, x: np.ndarray, articles: list[tuple], reorder: str = "unit",
+              floor: float = 0.0) -> tuple[list[int], np.ndarray]:
         """Candidate positions best first, and each candidate's article probability.
 
         `reorder` says how far the heads may move candidates (`rerank.reorder` in the settings):
@@ -109,7 +110,10 @@ class Model:
         Measured on the staff tune questions (5-fold, out of sample) the article head moved hit@1 by
         +.015 (two questions) while reordering every article cost hit@3 (.883 → .854); on ALQAC 2025
         "answer" cost hit@1 .872 → .866. A stage that moves the ranking must show more than that, so
-        the shipped setting is "unit".
+        the shipped setting is "unit". One exception: when fusion's first article is below `floor` (the
+        refusal threshold) and another candidate's is not, that one leads — a question is refused only
+        when no candidate article is likely to answer it, not when fusion happened to rank a
+        peripheral text first (the badge question once Luật Tiếp công dân was removed).
         """
         article_p = self.article.probability(x)
         unit_p = self.unit.probability(x)
@@ -119,7 +123,8 @@ class Model:
         scores = np.asarray([best[key] for key in articles])
         if reorder == "all":
             return sorted(range(len(articles)), key=lambda r: (-scores[r], -unit_p[r])), scores
-        top = articles[0] if reorder == "unit" else articles[max(range(len(articles)), key=lambda r: scores[r])]
+        likeliest = max(range(len(articles)), key=lambda r: scores[r])
+        top = articles[0] if reorder == "unit" and scores[0] >= floor else articles[likeliest]
         first = sorted((r for r in range(len(articles)) if articles[r] == top), key=lambda r: -unit_p[r])
         return first + [r for r in range(len(articles)) if articles[r] != top], scores
 
