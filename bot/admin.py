@@ -112,7 +112,7 @@ class Admin:
                 raise ParseError(f"Tệp quá lớn ({mb(len(data))}); giới hạn khi gửi qua chat là {mb(max_bytes)}.")
             doc = intake.parse(data, filename, self.library.limits)
             self.library.check(doc)
-            return self.uploads.keep(filename, doc, self.library.existing(doc.id))
+            return self.uploads.keep(filename, doc, self.library.document(doc.id))
 
         return self._run(actor, "upload", filename, work,
                          lambda pending: (f"{filename} → {pending.document.id}", "ok: chờ xác nhận"))
@@ -123,7 +123,7 @@ class Admin:
 
         def work() -> Change:
             pending = self.uploads.get(token)
-            current = self.library.existing(pending.document.id)
+            current = self.library.document(pending.document.id)
             if pending.replaces is not None:
                 if not replace:
                     raise KnowledgeBaseError("Văn bản này sẽ thay thế một văn bản đã có; hãy bấm nút thay thế.")

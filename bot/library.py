@@ -141,8 +141,8 @@ class Library:
         """The documents in service and the files skipped (unreadable, invalid, duplicate), cached
         until a file changes; a skipped file is logged once per process."""
         kb = self.ensure_knowledge_base()
-        files = store.document_files(kb)
-        stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
+        stamp = tuple((p.name, st.st_mtime_ns, st.st_size) for p in store.document_files(kb)
+                      if (st := _stat(p)) is not None)
         with self._lock:
             if self._scan is None or self._scan[0] != stamp:
                 self._scan = (stamp, self._checked(store.scan(kb)))
@@ -180,10 +180,7 @@ class Library:
     @staticmethod
     def _find(result: store.Scan, doc_id: str) -> tuple[Document, Path] | None:
         """The document with this id, however the admin spelled it ("80-2025-qh15" finds 80/2025/QH15)."""
-        try:
-            wanted = ids.key(ids.canonical(doc_id))
-        except ids.InvalidId:
-            return None
+        wanted = ids.loose_key(doc_id)
         for doc in result.documents:
             if ids.key(doc.id) == wanted:
                 return doc, result.paths[doc.id]
@@ -279,7 +276,7 @@ class Library:
         hashes, broken = dict(expected[0]), expected[1]
         indexed = {doc_id: meta["hash"] for doc_id, meta in manifest.documents.items()}
         for doc_id, digest in indexed.items():
-            if doc_id not in hashes and _file_key(doc_id) in broken:
+            if doc_id not in hashes and ids.loose_key(doc_id) in broken:
                 hashes[doc_id] = digest
         return indexed == hashes
 
@@ -338,10 +335,6 @@ class Library:
         if problems:
             raise validation.InvalidDocument(problems)
 
-    def existing(self, doc_id: str) -> Document | None:
-        """What adding this number would replace (None: nothing); for previews before any change."""
-        return self.document(doc_id)
-
     def add(self, doc: Document, *, actor: str, replace: bool = False, reason: str = "",
             action: str = "replaced", progress: bool = False) -> Change:
         """Add a document, or replace the one with the same number when `replace` is True.
@@ -356,10 +349,10 @@ class Library:
             result = self.scan()
             found = self._find(result, doc.id)
             target = kb / ids.file_name(doc.id)
-            occupied = found is None and any(s.path.name.lower() == target.name.lower() for s in result.skipped)
-            if (found or occupied) and not replace:
-                raise DocumentExists(found[0] if found else None, target.name)
+            # The number is taken by a served document, or by a file that no longer loads.
             previous, old_path = found if found else (None, _skipped_path(result, target.name))
+            if old_path is not None and not replace:
+                raise DocumentExists(previous, target.name)
             drop = (previous.id,) if previous is not None and previous.id != doc.id else ()
             build = builder.add_document(self.settings.index_dir, doc, self.embedder, progress=progress,
                                          cache_dir=self.settings.cache_dir, drop=drop, publish=False)
@@ -382,10 +375,7 @@ class Library:
         with self._writing():
             result = self.scan()
             found = self._find(result, doc_id)
-            try:
-                path = found[1] if found else _skipped_path(result, ids.file_name(ids.canonical(doc_id)))
-            except ids.InvalidId:
-                path = None
+            path = found[1] if found else _skipped_path(result, ids.loose_key(doc_id))
             if path is None:
                 raise UnknownDocument(doc_id)
             previous = found[0] if found else None
@@ -447,11 +437,12 @@ class Library:
         return self._index
 
 
-def _file_key(doc_id: str) -> str:
+def _stat(path: Path) -> os.stat_result | None:
+    """A file's stat, or None when another process removed it between listing and looking."""
     try:
-        return ids.key(doc_id)
-    except ids.InvalidId:
-        return ""
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def _skipped_path(result: store.Scan, file_name: str) -> Path | None:

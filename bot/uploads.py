@@ -10,7 +10,6 @@ its hash: confirming replaces exactly that version or nothing.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -84,8 +83,8 @@ class Uploads:
         token = secrets.token_hex(6)
         self.directory.mkdir(parents=True, exist_ok=True)
         meta = {"filename": filename, "replaces": replaces.__dict__ if replaces else None}
-        _write(self.directory / f"{token}.json", json.dumps(meta, ensure_ascii=False))
-        _write(self.directory / f"{token}.md", store.render(doc))  # last: its presence means complete
+        store.replace_file(self.directory / f"{token}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        store.write(doc, self.directory / f"{token}.md")  # last: its presence means complete
         return PendingUpload(token, filename, doc, replaces)
 
     def get(self, token: str) -> PendingUpload:
@@ -116,12 +115,6 @@ class Uploads:
         for path in self.directory.iterdir():
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _date(value) -> str:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.store import BUNDLED_DIR
+from knowledge_base.store import BUNDLED_DIR, replace_file
 
 RECORD = ".bundled.json"  # file name → digest of the bundled version last copied
 
@@ -45,7 +44,7 @@ def sync(kb_dir: Path, bundled_dir: Path = BUNDLED_DIR, pattern: str = "*.md") -
         copied = record.get(source.name)
         if not target.exists():
             if copied is None:  # new in this release (or a first install)
-                _write(target, shipped)
+                replace_file(target, shipped)
                 record[source.name] = digest
                 report.added.append(source.name)
             continue  # an admin removed it: it stays removed
@@ -53,7 +52,7 @@ def sync(kb_dir: Path, bundled_dir: Path = BUNDLED_DIR, pattern: str = "*.md") -
         if here == digest:
             record[source.name] = digest
         elif here == copied:
-            _write(target, shipped)
+            replace_file(target, shipped)
             record[source.name] = digest
             report.updated.append(source.name)
         else:
@@ -65,16 +64,9 @@ def sync(kb_dir: Path, bundled_dir: Path = BUNDLED_DIR, pattern: str = "*.md") -
             report.withdrawn.append(name)
         if not target.exists():
             del record[name]
-    _write(record_path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+    replace_file(record_path, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
     return report
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write beside, then rename: a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

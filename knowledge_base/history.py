@@ -91,11 +91,11 @@ class History:
         counts: dict[str, int] = {}
         numbered = []
         for version in found:  # oldest first, by folder name (its time stamp)
-            key = same_document(version.doc_id)
+            key = ids.loose_key(version.doc_id)
             counts[key] = counts.get(key, 0) + 1
             numbered.append(Version(**{**asdict(version), "number": counts[key]}))
-        wanted = same_document(doc_id) if doc_id is not None else None
-        return [v for v in reversed(numbered) if wanted is None or same_document(v.doc_id) == wanted]
+        wanted = ids.loose_key(doc_id) if doc_id is not None else None
+        return [v for v in reversed(numbered) if wanted is None or ids.loose_key(v.doc_id) == wanted]
 
     def find(self, doc_id: str, number: int | None = None) -> Version | None:
         """A document's version by number (however its number is spelled); the newest when none is given."""
@@ -120,10 +120,3 @@ class History:
 
 _META_KEYS = ("doc_id", "title", "articles", "action", "actor", "reason", "at")
 
-
-def same_document(doc_id: str) -> str:
-    """Versions of "80/2025/QH15" and "80-2025-qh15" are versions of one document (`ids.key`)."""
-    try:
-        return ids.key(ids.canonical(doc_id))
-    except ids.InvalidId:
-        return doc_id.casefold()

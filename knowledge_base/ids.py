@@ -55,5 +55,14 @@ def key(doc_id: str) -> str:
     return file_name(doc_id).lower()
 
 
+def loose_key(doc_id: str) -> str:
+    """`key` of any spelling an admin or a file may use; text that is no number keys as itself in
+    lower case, which no document's key equals (keys end in ".md")."""
+    try:
+        return key(canonical(doc_id))
+    except InvalidId:
+        return doc_id.casefold()
+
+
 def _shown(text: str) -> str:
     return "“" + clean_line(text)[:MAX_LENGTH] + "”"

@@ -145,22 +145,28 @@ def save(doc: Document, directory: Path) -> Path:
 
 
 def write(doc: Document, target: Path) -> Path:
-    """Write atomically: a reader never sees half a file, a crash never leaves one.
+    """Write a document atomically (`replace_file`)."""
+    replace_file(target, render(doc).encode("utf-8"))
+    return target
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write beside, then rename: a reader never sees half a file, a crash never leaves one.
 
     The temporary file is hidden and does not end in .md, so a loader that runs while it exists
-    (or after a crash left it behind) never reads it as a document.
+    (or after a crash left it behind) never reads it as a document. Every file of the knowledge base
+    in service, and the uploads waiting for confirmation, are written this way.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(render(doc))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a bot running as another user must still read it
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
 
 
 # ---------------------------------------------------------------- reading
@@ -334,7 +340,7 @@ def scan(directory: Path) -> Scan:
         except Exception as exc:  # a YAML, encoding or structure error: any of them only skips this file
             out.skipped.append(Skipped(path, _reason(exc, path)))
             continue
-        key = _key(doc.id)
+        key = ids.loose_key(doc.id)
         if key in by_key:
             if path.name.lower() == key and by_key[key].name.lower() != key:
                 previous = by_key[key]
@@ -348,13 +354,6 @@ def scan(directory: Path) -> Scan:
         out.paths[doc.id] = path
     out.documents.sort(key=lambda d: out.paths[d.id].name)
     return out
-
-
-def _key(doc_id: str) -> str:
-    try:
-        return ids.key(doc_id)
-    except ids.InvalidId:
-        return doc_id.casefold()
 
 
 def _reason(exc: Exception, path: Path) -> str:
