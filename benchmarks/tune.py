@@ -44,14 +44,13 @@ import common
 import numpy as np
 
 from bot.config import Settings as BotSettings
-from bot.evaluation import EvalItem
+from bot.evaluation import EvalItem, contains, matches
 from bot.library import Library
 from index.embedders import load_embedder
 from index.searcher import HybridIndex
-from retrieval import fusion, rerank
+from retrieval import rerank
 from retrieval.analysis import analyse
 from retrieval.pipeline import Pipeline
-from retrieval.priors import applicability_priors
 from retrieval.settings import SETTINGS_FILE, default
 
 MAX_IN_SCOPE_REFUSED = 0.04  # the issue's bound is .05; a point of margin for questions not seen
@@ -75,33 +74,16 @@ class Group:
 
 
 def candidate_rows(pipeline: Pipeline, item: EvalItem, unit_labels: bool) -> Group:
-    s = pipeline.settings
-    query = analyse(item.question, lambda: pipeline.index.restorer)
-    found = pipeline.candidates(query)
-    dense = fusion.window_normalised(found.dense, s.candidates, s.fusion.dense_min_spread)
-    lexical = fusion.max_normalised(found.lexical)
-    priors = pipeline.priors * applicability_priors(pipeline.index, query, s.priors.other_group)
-    scores = fusion.convex(dense, lexical, s.fusion.alpha) * priors
-    order = np.argsort(-scores)[: s.rerank.top_n]
-    order = order[scores[order] > 0]
-    x = rerank.features(pipeline.index, query, order, scores, dense, found.dense, lexical, priors)
+    """The candidates and feature rows the product's reranker would read for this question, labelled."""
+    found = pipeline.candidates(analyse(item.question, lambda: pipeline.index.restorer))
+    order, x = pipeline.head(found, pipeline.fuse(found))
     chunks = [pipeline.index.chunks[i] for i in order]
-    article = np.asarray([any(c.doc == g["doc"] and str(g.get("article") or "") == (c.article or "")
-                              for g in item.gold) for c in chunks], dtype=bool)
-    strict = np.asarray([any(_contains(c, u) for u in item.units) for c in chunks], dtype=bool)
+    article = np.asarray([any(matches((c.doc, c.article), g) for g in item.gold) for c in chunks], dtype=bool)
+    strict = np.asarray([any(contains(c.doc, c.article, c.clause, c.point, u) for u in item.units) for c in chunks],
+                        dtype=bool)
     y = strict if (unit_labels and strict.any()) else article
     return Group(item.id, unit_labels, x, y.astype(np.float64), strict, article, bool(item.gold),
                  [c.article_key for c in chunks])
-
-
-def _contains(chunk, unit: dict) -> bool:  # noqa: ANN001 - index.chunking.Chunk
-    if chunk.doc != unit["doc"] or (chunk.article or "") != str(unit.get("article") or ""):
-        return False
-    if chunk.clause is None:
-        return True
-    if chunk.clause != str(unit.get("clause") or ""):
-        return False
-    return chunk.point is None or chunk.point == str(unit.get("point") or "")
 
 
 def fit_head(groups: list[Group], labels: str, penalty: float, domain_weight: float) -> rerank.Head:

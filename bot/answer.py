@@ -116,9 +116,11 @@ class Answerer:
             if hit.chunk.article_key not in seen:
                 seen.add(hit.chunk.article_key)
                 extra.append((asked, hit))
-        taken = [hits[0], *(hit for _, hit in extra)]
-        chosen = [hits[0], *pick([hits[0], *(h for h in hits if not any(overlaps(h.chunk, t.chunk) for t in taken))],
-                                 whole=article is not None)[1:]]
+        # Related provisions never repeat what a part's own section quotes (those lie in other
+        # articles than the first answer, so the first hit always stays).
+        others = [hit for _, hit in extra]
+        chosen = pick([h for h in hits if not any(overlaps(h.chunk, o.chunk) for o in others)],
+                      whole=article is not None)
         body = compose(chosen, article, found.query, extra)
         if found.query.truncated:
             body = TRUNCATED_NOTE + "\n\n" + body

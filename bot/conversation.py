@@ -32,10 +32,10 @@ class Reading:
 def combine(previous: str, follow_up: str) -> str:
     """The earlier question with the follow-up after it; the earlier group words go when the
     follow-up names another group."""
-    named = subjects_of(follow_up)
-    if named and named != subjects_of(previous):
+    named, earlier = subjects_of(follow_up), subjects_of(previous)
+    if named and named != earlier:
         for subject, words in cues().subject_words.items():
-            if subject in subjects_of(previous) and subject not in named:
+            if subject in earlier and subject not in named:
                 for word in words:
                     previous = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", previous, flags=re.IGNORECASE)
     return " ".join(f"{previous} {follow_up}".split())

@@ -88,19 +88,20 @@ def quoted_unit(answer: Answer) -> tuple[str, str | None, str | None, str | None
 
 def strictly_right(answer: Answer, units: list[dict]) -> bool:
     quoted = quoted_unit(answer)
-    if quoted is None:
+    return quoted is not None and any(contains(*quoted, unit) for unit in units)
+
+
+def contains(doc: str, article: str | None, clause: str | None, point: str | None, unit: dict) -> bool:
+    """Whether the provision (doc, article, clause, point) holds a gold unit: the unit itself, the clause
+    that holds the point, or the whole article (clause None)."""
+    if unit["doc"] != doc or str(unit.get("article") or "") != (article or ""):
         return False
-    doc, article, clause, point = quoted
-    for unit in units:
-        if unit["doc"] != doc or str(unit.get("article") or "") != (article or ""):
-            continue
-        if clause is None or (str(unit.get("clause") or "") == clause
-                              and (point is None or str(unit.get("point") or "") == point)):
-            return True
-    return False
+    return clause is None or (str(unit.get("clause") or "") == clause
+                              and (point is None or str(unit.get("point") or "") == point))
 
 
-def _matches(unit: tuple[str, str | None], gold: dict) -> bool:
+def matches(unit: tuple[str, str | None], gold: dict) -> bool:
+    """Whether (doc, article) is a gold provision; a gold without "article" matches the whole document."""
     doc, article = unit
     if doc != gold["doc"]:
         return False
@@ -128,12 +129,12 @@ def evaluate(items: Iterable[EvalItem], ask: Callable[[str], Answer], k: int = 1
         if not is_oos:
             in_scope += 1
             for rank, unit in enumerate(units, start=1):
-                if any(_matches(unit, g) for g in item.gold):
+                if any(matches(unit, g) for g in item.gold):
                     first = rank
                     break
             for cutoff in hits:
                 hits[cutoff] += first is not None and first <= cutoff
-            found = sum(any(_matches(u, g) for u in units[:5]) for g in item.gold)
+            found = sum(any(matches(u, g) for u in units[:5]) for g in item.gold)
             recall5 += found / len(item.gold)
             rr += 1 / first if first else 0.0
         right = strictly_right(answer, item.units) if item.units else None

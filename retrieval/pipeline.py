@@ -36,6 +36,18 @@ class Candidates:
 
 
 @dataclass
+class Fused:
+    """After fusion and priors: a score per chunk, the positions with a score best first, and the
+    rescaled sides and priors the reranker's features read."""
+
+    scores: np.ndarray
+    order: np.ndarray
+    dense: np.ndarray  # the dense side rescaled (fusion.window_normalised)
+    lexical: np.ndarray
+    priors: np.ndarray
+
+
+@dataclass
 class Retrieved:
     query: Query
     hits: list[Hit] = field(default_factory=list)
@@ -93,6 +105,24 @@ class Pipeline:
         """Fusion, priors and reranking over the candidates; `settings` overrides the pipeline's (for sweeps)."""
         clock = clock or Stopwatch()
         s = settings or self.settings
+        fused = self.fuse(found, settings)
+        order = fused.order[: max(s.results, s.rerank.top_n)]
+        chunks = self.index.chunks
+        hits = [Hit(chunks[i], float(fused.scores[i]), float(found.dense[i]), float(found.lexical[i]),
+                    float(fused.scores[i])) for i in order]
+        clock.lap("fusion")
+        if s.rerank.enabled and hits:
+            head, rows = self.head(found, fused, s)
+            ranked, probability = self.reranker.order(rows, [h.chunk.article_key for h in hits[: len(head)]],
+                                                     s.rerank.reorder, s.refusal.min_confidence)
+            reranked = [dataclasses.replace(hits[r], score=float(probability[r])) for r in ranked]
+            hits = reranked + [dataclasses.replace(h, score=0.0) for h in hits[len(head):]]
+            clock.lap("rerank")
+        return hits[: s.results]
+
+    def fuse(self, found: Candidates, settings: Settings | None = None) -> Fused:
+        """Fusion and priors: every chunk's score, and the chunks with a score, best first."""
+        s = settings or self.settings
         dense = fusion.window_normalised(found.dense, s.candidates, s.fusion.dense_min_spread)
         lexical = fusion.max_normalised(found.lexical)
         if self.mode == "dense":
@@ -106,21 +136,17 @@ class Pipeline:
         priors = self.priors if settings is None else chunk_priors(self.index, s.priors)
         priors = priors * applicability_priors(self.index, found.query, s.priors.other_group)
         scores = scores * priors
-        order = np.argsort(-scores)[: max(s.results, s.rerank.top_n)]
-        order = order[scores[order] > 0]
-        chunks = self.index.chunks
-        hits = [Hit(chunks[i], float(scores[i]), float(found.dense[i]), float(found.lexical[i]), float(scores[i]))
-                for i in order]
-        clock.lap("fusion")
-        if s.rerank.enabled and hits:
-            head = order[: s.rerank.top_n]
-            rows = rerank.features(self.index, found.query, head, scores, dense, found.dense, lexical, priors)
-            ranked, probability = self.reranker.order(rows, [h.chunk.article_key for h in hits[: len(head)]],
-                                                     s.rerank.reorder, s.refusal.min_confidence)
-            reranked = [dataclasses.replace(hits[r], score=float(probability[r])) for r in ranked]
-            hits = reranked + [dataclasses.replace(h, score=0.0) for h in hits[len(head):]]
-            clock.lap("rerank")
-        return hits[: s.results]
+        order = np.argsort(-scores)
+        return Fused(scores, order[scores[order] > 0], dense, lexical, priors)
+
+    def head(self, found: Candidates, fused: Fused, settings: Settings | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates the reranker reads (the best `rerank.top_n` fused) and their feature rows;
+        `benchmarks/tune.py` trains on exactly these."""
+        s = settings or self.settings
+        head = fused.order[: s.rerank.top_n]
+        rows = rerank.features(self.index, found.query, head, fused.scores, fused.dense, found.dense, fused.lexical,
+                               fused.priors)
+        return head, rows
 
     @functools.cached_property
     def reranker(self) -> rerank.Model:

@@ -271,12 +271,17 @@ def main() -> int:
         print(f"{field}:\n{table(field)}")
     print(f"test split SHA-256: {digest}")
 
+    return finish(problems, "OK: every gold and unit exists and every note quote is found in its units")
+
+
+def finish(problems: list[str], ok: str) -> int:
+    """Print the problems (exit status 1) or the all-clear (0); check_train_questions.py ends the same way."""
     if problems:
         print(f"\n{len(problems)} problem(s):")
-        for p in problems:
-            print("  " + p)
+        for problem in problems:
+            print("  " + problem)
         return 1
-    print("OK: every gold and unit exists and every note quote is found in its units")
+    print(ok)
     return 0
 
 

@@ -80,13 +80,7 @@ def main():
         print(field, dict(sorted(c.items())))
     c = Counter((r["kind"] == "out_of_scope", C.has_diacritics(r["question"])) for r in records)
     print("(oos, diacritics):", dict(c))
-    if problems:
-        print(f"\n{len(problems)} problem(s):")
-        for p in problems:
-            print("  " + p)
-        return 1
-    print("OK")
-    return 0
+    return C.finish(problems, "OK")
 
 
 if __name__ == "__main__":
