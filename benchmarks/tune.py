@@ -2,8 +2,8 @@
 
     python benchmarks/tune.py [--alqac-root DIR] [--dry-run]
 
-Writes `retrieval/data/reranker.json` (the model) and `refusal.min_confidence` with
-`rerank.enabled` in `retrieval/data/settings.yaml`, so no value is copied by hand.
+Writes `retrieval/data/reranker.json` (the model) and `refusal.min_confidence`, `refusal.min_article`
+and `rerank.enabled` in `retrieval/data/settings.yaml`, so no value is copied by hand.
 
 Training data, none of which is evaluated on:
 - ALQAC 2022 (520 questions over its own four codes; `common.ALQAC_SETS["alqac2022"]`): a chunk is
@@ -22,11 +22,14 @@ penalty: the article head on ALQAC and ours (article-level gold), the unit head 
 gold). The penalty and the weight of our own questions against ALQAC are chosen by 5-fold
 cross-validation over the tune questions (folds by question), on hit@1 + hit@3 + strict@1.
 
-Refusal reads the model's probability for the best unit, with a floor on the best cosine. Both are
-chosen on out-of-fold probabilities of the tune questions (each predicted by a model that did not
-see it): the pair that refuses the most out-of-scope questions while refusing at most
-`MAX_IN_SCOPE_REFUSED` of the in-scope ones, the probability cut halfway between two observed
-values so that it does not sit on one question.
+Refusal reads two more heads. The domain head (logistic, over the question's embedding) says
+whether a question is about what this knowledge base covers; the answerable head combines its
+log-odds with the likeliest article's probability. Each is fitted on out-of-fold inputs (each
+question's article probabilities from a model that did not see it, as at run time), and the
+penalties and the cut are chosen on the answerable head's own out-of-fold probabilities: the most
+out-of-scope questions refused while at most `MAX_IN_SCOPE_REFUSED` of the in-scope ones are, the
+cut halfway between two observed values so that it does not sit on one question. The same rule on
+the article probability alone gives `refusal.min_article`, the fallback for another embedding model.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ from retrieval.settings import SETTINGS_FILE, default
 MAX_IN_SCOPE_REFUSED = 0.04  # the issue's bound is .05; a point of margin for questions not seen
 PENALTIES = (0.3, 1.0, 3.0, 10.0, 30.0)
 DOMAIN_WEIGHTS = (1.0, 3.0, 10.0)
+DOMAIN_PENALTIES = (30.0, 100.0)  # 385 weights from a few hundred questions: strongly penalised
+ANSWERABLE_PENALTIES = (1.0, 10.0)
 FOLDS = 5
 
 
@@ -71,6 +76,7 @@ class Group:
     article: np.ndarray  # candidate is in a gold article
     in_scope: bool
     keys: list  # each candidate's article (doc, article, attachment)
+    vector: np.ndarray | None = None  # the question's embedding
 
 
 def candidate_rows(pipeline: Pipeline, item: EvalItem, unit_labels: bool) -> Group:
@@ -83,15 +89,21 @@ def candidate_rows(pipeline: Pipeline, item: EvalItem, unit_labels: bool) -> Gro
                         dtype=bool)
     y = strict if (unit_labels and strict.any()) else article
     return Group(item.id, unit_labels, x, y.astype(np.float64), strict, article, bool(item.gold),
-                 [c.article_key for c in chunks])
+                 [c.article_key for c in chunks], found.vector)
 
 
 def fit_head(groups: list[Group], labels: str, penalty: float, domain_weight: float) -> rerank.Head:
-    """One logistic head on `labels` ("article" or "y"), by Newton's method with an L2 penalty."""
+    """One logistic head on `labels` ("article" or "y") over every candidate of `groups`."""
     x = np.vstack([g.x for g in groups])
     y = np.concatenate([getattr(g, labels).astype(np.float64) for g in groups])
     # Each question weighs the same whatever its number of candidates; ours weigh `domain_weight`.
     w = np.concatenate([np.full(len(g.y), (domain_weight if g.domain else 1.0) / max(len(g.y), 1)) for g in groups])
+    return logistic(x, y, w, penalty)
+
+
+def logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: float) -> rerank.Head:
+    """Weighted logistic regression on standardised columns (column 0 is the bias), by Newton's
+    method with an L2 penalty."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     mean[0], scale[0] = 0.0, 1.0  # the bias column stays a constant 1
@@ -112,10 +124,11 @@ def fit_head(groups: list[Group], labels: str, penalty: float, domain_weight: fl
 
 
 def fit(ours: list[Group], alqac: list[Group], penalty: float, domain_weight: float) -> rerank.Model:
-    """The article head learns from ALQAC and ours; the unit head from ours only (unit-level gold)."""
+    """The article head learns from ALQAC and ours; the unit head from ours only (unit-level gold).
+    The answerable head is fitted afterwards, on these heads' out-of-fold probabilities."""
     article = fit_head(ours + alqac, "article", penalty, domain_weight)
     unit = fit_head([g for g in ours if g.in_scope], "y", penalty, 1.0)
-    return rerank.Model(article, unit, {})
+    return rerank.Model(article, unit)
 
 
 def _articles(g: Group) -> list[tuple]:
@@ -155,54 +168,89 @@ def folds(ours: list[Group]) -> dict[str, int]:
     return {qid: n % FOLDS for n, qid in enumerate(ids)}
 
 
-def out_of_fold(ours: list[Group], alqac: list[Group], penalty: float, weight: float) -> dict[str, float]:
-    """The best candidate's probability for each tune question, from a model that did not see it."""
+def out_of_fold(ours: list[Group], alqac: list[Group], penalty: float, weight: float) -> dict[str, np.ndarray]:
+    """Each tune question's candidates' article probabilities, from a model that did not see it."""
     fold_of = folds(ours)
-    best: dict[str, float] = {}
+    found: dict[str, np.ndarray] = {}
     for fold in range(FOLDS):
         model = fit([g for g in ours if fold_of[g.id.rstrip("~")] != fold], alqac, penalty, weight)
         for g in ours:
-            if fold_of[g.id.rstrip("~")] == fold and len(g.y):
-                # What refusal reads: the likeliest candidate article's probability (rerank.Model.order
-                # lets it lead whenever fusion's first article is below the threshold).
-                best[g.id] = float(model.article.probability(g.x).max())
-            elif fold_of[g.id.rstrip("~")] == fold:
-                best[g.id] = 0.0
-    return best
+            if fold_of[g.id.rstrip("~")] == fold:
+                found[g.id] = model.article.probability(g.x) if len(g.y) else np.zeros(0)
+    return found
 
 
-def threshold(ours: list[Group], probability: dict[str, float]) -> tuple[tuple[float, float], dict]:
-    """(min_confidence, floor_dense) refusing the most out-of-scope questions while refusing at most
-    MAX_IN_SCOPE_REFUSED of the in-scope ones; among equals, the gentlest (lowest) thresholds."""
-    column = rerank.FEATURES.index("question_dense_max")
-    seen = [(g.in_scope, probability[g.id], float(g.x[0, column]) if len(g.y) else 0.0) for g in ours]
+def cut(seen: list[tuple[bool, float]]) -> tuple[float, dict]:
+    """The probability below which to refuse: the most out-of-scope questions refused while at most
+    MAX_IN_SCOPE_REFUSED of the in-scope ones are; among equals the gentlest, halfway between two
+    observed values so that it does not sit on one question. `seen`: (in scope, probability)."""
     inside = sum(1 for s in seen if s[0])
-    probabilities = sorted({p for _, p, _ in seen})
-    cuts = [0.0] + [round((a + b) / 2, 4) for a, b in itertools.pairwise(probabilities)]
-    floors = [round(0.80 + 0.002 * i, 3) for i in range(51)]
+    values = sorted({p for _, p in seen})
     best: tuple | None = None
-    for cut, floor in itertools.product(cuts, floors):
-        refused = [(s[0], s[1] < cut or s[2] < floor) for s in seen]
-        wrong = sum(r for i, r in refused if i)
+    for c in [0.0] + [round((a + b) / 2, 4) for a, b in itertools.pairwise(values)]:
+        wrong = sum(1 for i, p in seen if i and p < c)
         if wrong > MAX_IN_SCOPE_REFUSED * inside:
             continue
-        right = sum(r for i, r in refused if not i)
-        key = (right, -wrong, -cut, -floor)
-        if best is None or key > best[0]:
-            best = (key, cut, floor)
+        right = sum(1 for i, p in seen if not i and p < c)
+        if best is None or (right, -wrong, -c) > best[0]:
+            best = ((right, -wrong, -c), c)
     assert best is not None
-    (right, wrong, _, _), cut, floor = best
-    report = {"in_scope": inside, "in_scope_refused": -wrong, "out_of_scope": len(seen) - inside,
-              "out_of_scope_refused": right}
-    return (cut, floor), report
+    (right, wrong, _), chosen = best
+    return chosen, {"in_scope": inside, "in_scope_refused": -wrong, "out_of_scope": len(seen) - inside,
+                    "out_of_scope_refused": right}
 
 
-def write_settings(cut: float, floor: float, path: Path = SETTINGS_FILE) -> None:
-    """Set rerank.enabled and the refusal thresholds in the YAML file, keeping its comments."""
+def domain_out_of_fold(ours: list[Group], penalty: float) -> tuple[dict[str, float], rerank.Head]:
+    """Each question's domain log-odds from a head fitted on the other folds, and the head fitted on all."""
+    fold_of = folds(ours)
+    x = np.vstack([rerank.domain_row(g.vector) for g in ours])
+    y = np.asarray([float(g.in_scope) for g in ours])
+    fold = np.asarray([fold_of[g.id.rstrip("~")] for g in ours])
+    found: dict[str, float] = {}
+    for f in range(FOLDS):
+        head = logistic(x[fold != f], y[fold != f], np.ones(int((fold != f).sum())), penalty)
+        for g, p in zip([g for g, k in zip(ours, fold == f, strict=True) if k], head.probability(x[fold == f]),
+                        strict=True):
+            found[g.id] = float(np.log(max(p, 1e-9) / max(1 - p, 1e-9)))
+    return found, logistic(x, y, np.ones(len(y)), penalty)
+
+
+def answerable_out_of_fold(ours: list[Group], article_p: dict[str, np.ndarray], domain: dict[str, float],
+                           penalty: float) -> tuple[dict[str, float], rerank.Head]:
+    """Each question's answerable probability from a head fitted on the other folds, and the head
+    fitted on all. Its inputs are out-of-fold themselves, as at run time no head has seen the question."""
+    fold_of = folds(ours)
+    x = np.vstack([rerank.answerable_row(article_p[g.id], domain[g.id]) for g in ours])
+    y = np.asarray([float(g.in_scope) for g in ours])
+    fold = np.asarray([fold_of[g.id.rstrip("~")] for g in ours])
+    found: dict[str, float] = {}
+    for f in range(FOLDS):
+        head = logistic(x[fold != f], y[fold != f], np.ones(int((fold != f).sum())), penalty)
+        for g, p in zip([g for g, k in zip(ours, fold == f, strict=True) if k], head.probability(x[fold == f]),
+                        strict=True):
+            found[g.id] = float(p) if len(g.y) else 0.0  # nothing found is always refused
+    return found, logistic(x, y, np.ones(len(y)), penalty)
+
+
+def fit_refusal(ours: list[Group], article_p: dict[str, np.ndarray]) -> tuple[rerank.Head, rerank.Head, float, dict]:
+    """The domain and answerable heads and the refusal cut: the penalties whose out-of-fold
+    probabilities refuse the most out-of-scope questions within the in-scope bound."""
+    results = {}
+    for dp, ap in itertools.product(DOMAIN_PENALTIES, ANSWERABLE_PENALTIES):
+        domain, domain_head = domain_out_of_fold(ours, dp)
+        probability, answerable_head = answerable_out_of_fold(ours, article_p, domain, ap)
+        chosen, report = cut([(g.in_scope, probability[g.id]) for g in ours])
+        results[(dp, ap)] = (domain_head, answerable_head, chosen, {"penalties": [dp, ap], **report})
+    best = max(results, key=lambda k: (results[k][3]["out_of_scope_refused"], -results[k][3]["in_scope_refused"], k))
+    return results[best]
+
+
+def write_settings(min_confidence: float, min_article: float, path: Path = SETTINGS_FILE) -> None:
+    """Set rerank.enabled and the refusal cuts in the YAML file, keeping its comments."""
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"(?m)^(  enabled: )\S+", r"\g<1>true", text, count=1)
-    text = re.sub(r"(?m)^(  min_confidence: )\S+", rf"\g<1>{cut}", text, count=1)
-    text = re.sub(r"(?m)^(  floor_dense: )\S+", rf"\g<1>{floor}", text, count=1)
+    text = re.sub(r"(?m)^(  min_article: )\S+", rf"\g<1>{min_article}", text, count=1)
+    text = re.sub(r"(?m)^(  min_confidence: )\S+", rf"\g<1>{min_confidence}", text, count=1)
     path.write_text(text, encoding="utf-8")
 
 
@@ -252,8 +300,10 @@ def main() -> None:
               f"strict@1 {r['strict1']:.3f}")
     model = fit(ours, alqac, penalty, weight)
     cv = results[(penalty, weight)]
-    (cut, floor), refusal = threshold(ours, out_of_fold(ours, alqac, penalty, weight))
-    model = rerank.Model(model.article, model.unit, {
+    article_p = out_of_fold(ours, alqac, penalty, weight)
+    min_article, by_article = cut([(g.in_scope, float(article_p[g.id].max()) if len(g.y) else 0.0) for g in ours])
+    domain, answerable, min_confidence, refusal = fit_refusal(ours, article_p)
+    model = rerank.Model(model.article, model.unit, domain, answerable, embedder.model_id, {
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
         "script": "benchmarks/tune.py",
         "data": {"alqac2022_questions": len(alqac), "staff_tune_and_train_questions": len(staff),
@@ -261,16 +311,20 @@ def main() -> None:
         "penalty": penalty, "our_weight": weight,
         "cross_validation_on_tune": {k: round(v, 3) for k, v in cv.items()},
         "fusion_alone_on_tune": {k: round(v, 3) for k, v in fused_baseline(ours).items()},
-        "refusal_on_tune_out_of_fold": {"min_confidence": cut, "floor_dense": floor, **refusal},
+        "refusal_on_tune_out_of_fold": {"min_confidence": min_confidence, **refusal},
+        "article_probability_alone_out_of_fold": {"min_article": min_article, **by_article},
     })
     print(f"chosen: penalty {penalty}, our weight {weight}; CV {cv}")
     for name, a, u in zip(rerank.FEATURES, model.article.weights, model.unit.weights, strict=True):
-        print(f"  {name:22} article {a:+.3f}  unit {u:+.3f}")
-    print(f"refusal: min_confidence {cut}, floor_dense {floor} (out of fold on tune: {refusal})")
+        print(f"  {name:26} article {a:+.3f}  unit {u:+.3f}")
+    for name, a in zip(rerank.ANSWERABLE_FEATURES, answerable.weights, strict=True):
+        print(f"  {name:26} answerable {a:+.3f}")
+    print(f"refusal on the article probability alone: below {min_article} ({by_article})")
+    print(f"refusal on the answerable head: below {min_confidence} (out of fold on tune: {refusal})")
     if args.dry_run:
         return
     model.save()
-    write_settings(cut, floor)
+    write_settings(min_confidence, min_article)
     print(f"written to {rerank.MODEL_FILE} and {SETTINGS_FILE}")
 
 

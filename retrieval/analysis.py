@@ -48,6 +48,7 @@ class Query:
     asks_list: bool = False  # asks for a whole list ("những việc …", "gồm những ai")
     facets: frozenset[str] = frozenset()  # what it asks: thoi_han, tham_quyen, hinh_thuc …
     uncovered: tuple[str, ...] = ()  # sources the knowledge base lacks for what it asks about
+    uncovered_cues: tuple[str, ...] = ()  # the phrases that said so, without diacritics
 
     @property
     def empty(self) -> bool:
@@ -70,7 +71,7 @@ def analyse(question: str, restorer: RestorerSource | None = None) -> Query:
                  subjects=frozenset(s for s, pattern in found.subjects.items() if pattern.search(plain)),
                  asks_list=bool(found.asks_list.search(plain)),
                  facets=frozenset(f for f, (pattern, _) in found.facets.items() if pattern.search(plain)),
-                 uncovered=missing_sources(typed))
+                 uncovered=missing_sources(typed), uncovered_cues=missing_cues(typed))
 
 
 def missing_sources(question: str) -> tuple[str, ...]:
@@ -78,6 +79,13 @@ def missing_sources(question: str) -> tuple[str, ...]:
     (`knowledge_base/data/missing_topics.yaml`), in the order listed there."""
     plain = " " + " ".join(plain_words(question)) + " "
     return tuple(source for cues_, source in missing_topics() if any(f" {c} " in plain for c in cues_))
+
+
+def missing_cues(question: str) -> tuple[str, ...]:
+    """The phrases of `missing_topics.yaml` the question uses. A candidate that uses one too may
+    still answer (a gift from a "hộ kinh doanh" is a gift); one that uses none speaks of something else."""
+    plain = " " + " ".join(plain_words(question)) + " "
+    return tuple(c for cues_, _ in missing_topics() for c in cues_ if f" {c} " in plain)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from retrieval.analysis import Query, analyse
 from retrieval.candidates import DenseRetriever, LexicalRetriever
 from retrieval.hit import Hit
 from retrieval.priors import applicability_priors, chunk_priors
-from retrieval.refusal import refuse
+from retrieval.refusal import Signal, refuse
 from retrieval.settings import Settings, default
 
 MODES = ("hybrid", "dense", "lexical")
@@ -33,6 +33,7 @@ class Candidates:
     query: Query
     lexical: np.ndarray
     dense: np.ndarray
+    vector: np.ndarray | None = None  # the question's embedding (the domain head reads it)
 
 
 @dataclass
@@ -86,9 +87,8 @@ class Pipeline:
         if query.empty or not len(self.index):
             return Retrieved(query, timings=clock.timings)
         found = self.candidates(query, clock)
-        hits = self.rank(found, clock=clock)
-        best_cosine = float(found.dense.max()) if found.dense.size else 0.0
-        refused = refuse(hits, self.settings.refusal, self.settings.rerank.enabled, best_cosine)
+        hits, signal = self.rank(found, clock=clock)
+        refused = refuse(hits, self.settings.refusal, signal)
         return Retrieved(query, hits, refused, clock.timings)
 
     def candidates(self, query: Query, clock: Stopwatch | None = None) -> Candidates:
@@ -96,13 +96,17 @@ class Pipeline:
         lexical = self.lexical.scores(query.text)
         clock.lap("lexical")
         dense = np.zeros(len(self.index), dtype=np.float32)
+        vector = None
         if self.mode != "lexical":
-            dense = self.dense.scores(self.dense.embed(query.text), lexical, self.settings.candidates)
+            vector = self.dense.embed(query.text)
+            dense = self.dense.scores(vector, lexical, self.settings.candidates)
         clock.lap("dense")
-        return Candidates(query, lexical, dense)
+        return Candidates(query, lexical, dense, vector)
 
-    def rank(self, found: Candidates, settings: Settings | None = None, clock: Stopwatch | None = None) -> list[Hit]:
-        """Fusion, priors and reranking over the candidates; `settings` overrides the pipeline's (for sweeps)."""
+    def rank(self, found: Candidates, settings: Settings | None = None,
+             clock: Stopwatch | None = None) -> tuple[list[Hit], Signal | None]:
+        """Fusion, priors and reranking over the candidates; `settings` overrides the pipeline's (for sweeps).
+        Also what the reranker says about whether anything answers (None without the reranker)."""
         clock = clock or Stopwatch()
         s = settings or self.settings
         fused = self.fuse(found, settings)
@@ -111,14 +115,17 @@ class Pipeline:
         hits = [Hit(chunks[i], float(fused.scores[i]), float(found.dense[i]), float(found.lexical[i]),
                     float(fused.scores[i])) for i in order]
         clock.lap("fusion")
+        signal = None
         if s.rerank.enabled and hits:
             head, rows = self.head(found, fused, s)
             ranked, probability = self.reranker.order(rows, [h.chunk.article_key for h in hits[: len(head)]],
-                                                     s.rerank.reorder, s.refusal.min_confidence)
+                                                     s.rerank.reorder, s.refusal.min_article)
+            signal = Signal(float(probability.max()),
+                            self.reranker.answerable_probability(rows, found.vector, self.index.embedder.model_id))
             reranked = [dataclasses.replace(hits[r], score=float(probability[r])) for r in ranked]
             hits = reranked + [dataclasses.replace(h, score=0.0) for h in hits[len(head):]]
             clock.lap("rerank")
-        return hits[: s.results]
+        return hits[: s.results], signal
 
     def fuse(self, found: Candidates, settings: Settings | None = None) -> Fused:
         """Fusion and priors: every chunk's score, and the chunks with a score, best first."""

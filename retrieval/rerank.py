@@ -8,10 +8,26 @@ words appear nowhere in the chunk. `features` computes such question–unit evid
 trained by `benchmarks/tune.py` on data that is not evaluated on) read it:
 
 - the **article** head: the probability that the candidate's article answers the question. An
-  article scores its best candidate's probability; articles are ranked by it, and it is the
-  calibrated signal refusal reads;
+  article scores its best candidate's probability;
 - the **unit** head: within an article, which clause or point to quote (trained on our own
-  questions' unit-level gold, which ALQAC does not have).
+  questions' unit-level gold, which ALQAC does not have);
+- the **domain** head: over the question's own embedding (the vector dense retrieval already
+  computed), the probability that it asks about what this knowledge base covers at all — the
+  conduct of cán bộ, công chức, viên chức — rather than pay scales, Party dues, land or the weather.
+  Nothing about the candidates tells that as well: a question on "phụ cấp chức vụ" finds
+  provisions with every one of its words;
+- the **answerable** head: from the likeliest article's probability and the domain log-odds, the
+  probability that anything found answers, which refusal reads (`refusal.min_confidence`).
+
+Out of fold on the tune questions (benchmarks/tune.py), refusal on the article probability alone
+refused 100 of 142 out-of-scope questions (110 with a separate cosine floor) at 8 of 216 in-scope;
+with the domain head 133 at 7. Its cost, on the dev set (written by someone else, never trained
+on): 5 of 75 in-scope questions refused (with and without diacritics) against 2. The domain head
+learns from how our out-of-scope questions are worded, so it is the one part of this stage most
+likely to overfit its writers; RESULTS.md reports it on the frozen test half.
+Candidate-level summaries tried as the answerable head's input instead (coverage, word pairs,
+facet misses, question length) did no better out of fold, and the question's length and coverage
+only looked useful because the out-of-scope training questions include short small talk.
 
 A cross-encoder over the bundled e5 was the other candidate for this stage; it is measured against
 this one in benchmarks/RESULTS.md.
@@ -21,7 +37,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +74,9 @@ FEATURES = (
     "document_support",  # other leading candidates from the same document
     "log_length",  # characters of the unit's own text
     "unit_coverage",  # IDF share of the question's words in the unit's own words (not its headings)
+    "pair_coverage",  # IDF share of the question's adjacent word pairs found in the chunk and its title
+    "uncovered_unmentioned",  # it asks about a subject the knowledge base has no source for, which
+    # this candidate does not mention either
     "best_in_article",  # the best-fused candidate of its article
     "dense_gap",  # cosine below the question's best cosine
     "coverage_gap",  # coverage below the best candidate's
@@ -66,8 +85,20 @@ FEATURES = (
     "question_dense_spread",  # best cosine minus the hundredth: does anything stand out
     "question_coverage_max",
     "question_terms",  # log of its distinct words
-    "question_uncovered",  # it asks about a subject the knowledge base has no source for
+    "question_pair_coverage_max",  # phrases, not only words: "đảng phí" is neither "đảng" nor "phí"
 )
+
+# What the answerable head reads, per question.
+ANSWERABLE_FEATURES = (
+    "bias",
+    "best_probability",  # the article head's probability of the likeliest candidate
+    "domain",  # the domain head's log-odds that the question is about what the knowledge base covers
+)
+
+
+def answerable_row(article_p: np.ndarray, domain_logit: float) -> np.ndarray:
+    """The answerable head's input: the likeliest candidate's article probability and the domain log-odds."""
+    return np.asarray([1.0, float(article_p.max()) if article_p.size else 0.0, domain_logit])
 
 
 @dataclass(frozen=True)
@@ -95,7 +126,11 @@ class Head:
 class Model:
     article: Head
     unit: Head
-    about: dict
+    # Refusal's heads; None only while benchmarks/tune.py fits the other two.
+    domain: Head | None = None  # over the question's embedding by `domain_model`
+    answerable: Head | None = None
+    domain_model: str = ""
+    about: dict = field(default_factory=dict)
 
     def order(self, x: np.ndarray, articles: list[tuple], reorder: str = "unit",
               floor: float = 0.0) -> tuple[list[int], np.ndarray]:
@@ -105,15 +140,14 @@ class Model:
         - "all": articles by their best article probability, units by the unit head;
         - "answer": the article head picks the answer's article, the others keep fusion's order;
         - "unit": fusion's order of articles stays; the unit head picks the clause or point the answer
-          quotes from the first article. The article head then only says how likely that article is
-          to answer, which refusal reads.
+          quotes from the first article.
         Measured on the staff tune questions (5-fold, out of sample) the article head moved hit@1 by
         +.015 (two questions) while reordering every article cost hit@3 (.883 → .854); on ALQAC 2025
         "answer" cost hit@1 .872 → .866. A stage that moves the ranking must show more than that, so
-        the shipped setting is "unit". One exception: when fusion's first article is below `floor` (the
-        refusal threshold) and another candidate's is not, that one leads — a question is refused only
-        when no candidate article is likely to answer it, not when fusion happened to rank a
-        peripheral text first (the badge question once Luật Tiếp công dân was removed).
+        the shipped setting is "unit". One exception: when fusion's first article is below `floor`
+        (`refusal.min_article`) and another candidate's is not, that one leads — fusion ranking a
+        peripheral text first must not put it before a likely answer (the badge question once Luật
+        Tiếp công dân was removed).
         """
         article_p = self.article.probability(x)
         unit_p = self.unit.probability(x)
@@ -131,14 +165,34 @@ class Model:
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Model:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
+        if tuple(data["features"]) != FEATURES or tuple(data.get("answerable_features", ())) != ANSWERABLE_FEATURES:
             raise ValueError(f"{path} was trained on other features; run benchmarks/tune.py")
-        return cls(Head.from_dict(data["article"]), Head.from_dict(data["unit"]), data.get("about", {}))
+        return cls(Head.from_dict(data["article"]), Head.from_dict(data["unit"]), Head.from_dict(data["domain"]),
+                   Head.from_dict(data["answerable"]), data["domain_model"], data.get("about", {}))
+
+    def answerable_probability(self, x: np.ndarray, vector: np.ndarray | None, model_id: str) -> float | None:
+        """How likely it is that anything found answers the question, which refusal reads; None when
+        the question was embedded by another model than the domain head was trained on (an index
+        built with a configured sentence-transformers model): refusal then reads the article head."""
+        if self.domain is None or self.answerable is None or vector is None or model_id != self.domain_model:
+            return None
+        domain = float(self.domain.probability(domain_row(vector))[0])
+        row = answerable_row(self.article.probability(x), math.log(max(domain, 1e-9) / max(1 - domain, 1e-9)))
+        return float(self.answerable.probability(row[None, :])[0])
 
     def save(self, path: Path = MODEL_FILE) -> None:
-        data = {"features": list(FEATURES), "article": self.article.to_dict(), "unit": self.unit.to_dict(),
-                "about": self.about}
+        data = {"features": list(FEATURES), "answerable_features": list(ANSWERABLE_FEATURES),
+                "article": self.article.to_dict(), "unit": self.unit.to_dict(),
+                "domain_model": self.domain_model,
+                "domain": self.domain.to_dict() if self.domain else None,
+                "answerable": self.answerable.to_dict() if self.answerable else None, "about": self.about}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def domain_row(vector: np.ndarray) -> np.ndarray:
+    """The domain head's input: a bias column and the question's embedding."""
+    v = np.asarray(vector, dtype=np.float64).reshape(1, -1)
+    return np.hstack([np.ones((1, 1)), v])
 
 
 @lru_cache(maxsize=1)
@@ -171,11 +225,23 @@ def features(index: HybridIndex, query: Query, order: np.ndarray, fused: np.ndar
     articles = [(c.doc, c.article, c.attachment) for c in chunks]
     docs = [c.doc for c in chunks]
     subjects = {doc_id: meta.get("subject", "") for doc_id, meta in index.manifest.documents.items()}
+    pairs = {(a, b): idf[a] + idf[b] for a, b in zip(terms, terms[1:], strict=False)}
+    pairs_total = max(sum(pairs.values()), 1e-9)
+    pair_coverage = np.zeros(len(order))
+    plain_texts = []
+    for r, chunk in enumerate(chunks):
+        words = plain_words(chunk.text)
+        plain_texts.append(" ".join(words))
+        title_words = plain_words(chunk.article_title)
+        present = set(zip(words, words[1:], strict=False)) | set(zip(title_words, title_words[1:], strict=False))
+        pair_coverage[r] = sum(w for pair, w in pairs.items() if pair in present) / pairs_total
+    pair_coverage_max = float(pair_coverage.max()) if pair_coverage.size else 0.0
     rows = np.zeros((len(order), len(FEATURES)), dtype=np.float64)
     for r, (i, chunk) in enumerate(zip(order, chunks, strict=True)):
         title = set(plain_words(chunk.article_title))
         subject_words = set(plain_words(subjects.get(chunk.doc, "")))
-        plain_text = " ".join(plain_words(chunk.text))
+        plain_text = plain_texts[r]
+        padded = f" {plain_text} "
         binds = applicability(query, chunk.applies_to)
         is_point = chunk.point is not None
         lead_in = chunk.text.rstrip().endswith(":")
@@ -206,6 +272,8 @@ def features(index: HybridIndex, query: Query, order: np.ndarray, fused: np.ndar
             (docs.count(docs[r]) - 1) / len(order),
             math.log1p(len(chunk.text)),
             sum(idf[t] for t in term_set & set(plain_text.split())) / total,
+            pair_coverage[r],
+            float(bool(query.uncovered_cues) and not any(f" {c} " in padded for c in query.uncovered_cues)),
             float(r in first_of_article),
             dense[i] - dense_max,
             coverage[r] - coverage_max,
@@ -213,7 +281,7 @@ def features(index: HybridIndex, query: Query, order: np.ndarray, fused: np.ndar
             dense_max - dense_floor,
             coverage_max,
             math.log1p(len(term_set)),
-            float(bool(query.uncovered)),
+            pair_coverage_max,
         )
     return rows
 

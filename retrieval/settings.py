@@ -47,8 +47,8 @@ class Units:
 
 @dataclass(frozen=True)
 class Refusal:
-    min_confidence: float = 0.0  # with the reranker: refuse below this probability that the best unit answers
-    floor_dense: float = 0.0  # … or when no candidate's cosine reaches this
+    min_confidence: float = 0.0  # with the reranker: refuse below this probability that anything answers
+    min_article: float = 0.0  # … and below this article probability when that cannot be read (rerank.Model)
     min_score: float = 0.0  # without it: refuse when the fused score and the cosine are both below these
     min_dense: float = 0.0
 
