@@ -288,6 +288,7 @@ def main() -> None:
         oos = common.out_of_scope_items("tune")
         questions = [*staff, *common.stripped(staff), *oos, *common.stripped(oos)]
         ours = [candidate_rows(kb, item, unit_labels=True) for item in questions]
+        known = frozenset(library.index.manifest.documents)
     alqac_index = HybridIndex.load(args.alqac_root, embedder)
     alqac_pipeline = Pipeline(alqac_index, settings)
     alqac = [candidate_rows(alqac_pipeline, item, unit_labels=False)
@@ -303,7 +304,7 @@ def main() -> None:
     article_p = out_of_fold(ours, alqac, penalty, weight)
     min_article, by_article = cut([(g.in_scope, float(article_p[g.id].max()) if len(g.y) else 0.0) for g in ours])
     domain, answerable, min_confidence, refusal = fit_refusal(ours, article_p)
-    model = rerank.Model(model.article, model.unit, domain, answerable, embedder.model_id, {
+    model = rerank.Model(model.article, model.unit, domain, answerable, embedder.model_id, known, {
         "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
         "script": "benchmarks/tune.py",
         "data": {"alqac2022_questions": len(alqac), "staff_tune_and_train_questions": len(staff),

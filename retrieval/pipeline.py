@@ -120,8 +120,9 @@ class Pipeline:
             head, rows = self.head(found, fused, s)
             ranked, probability = self.reranker.order(rows, [h.chunk.article_key for h in hits[: len(head)]],
                                                      s.rerank.reorder, s.refusal.min_article)
-            signal = Signal(float(probability.max()),
-                            self.reranker.answerable_probability(rows, found.vector, self.index.embedder.model_id))
+            likeliest = hits[int(np.argmax(probability))].chunk.doc
+            signal = Signal(float(probability.max()), self.reranker.answerable_probability(
+                rows, found.vector, self.index.embedder.model_id, likeliest))
             reranked = [dataclasses.replace(hits[r], score=float(probability[r])) for r in ranked]
             hits = reranked + [dataclasses.replace(h, score=0.0) for h in hits[len(head):]]
             clock.lap("rerank")

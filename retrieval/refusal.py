@@ -2,8 +2,9 @@
 
 With the reranker, its answerable head's calibrated probability that anything found answers the
 question decides (`retrieval.rerank`; refused below `refusal.min_confidence`). That head reads the
-question's embedding, so with an index built by another embedding model than it was trained on,
-the likeliest article's probability decides instead (below `refusal.min_article`). Without the
+question's embedding and knows the documents it was trained with, so with an index built by another
+embedding model, or when the likeliest answer comes from a document added since, the likeliest
+article's probability decides instead (below `refusal.min_article`). Without the
 reranker (the baseline the benchmarks compare with), refuse when the best hit is weak on both fused
 score and cosine. The thresholds are `settings.refusal`, chosen by `benchmarks/tune.py` on tune
 questions only.

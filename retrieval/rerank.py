@@ -130,6 +130,7 @@ class Model:
     domain: Head | None = None  # over the question's embedding by `domain_model`
     answerable: Head | None = None
     domain_model: str = ""
+    documents: frozenset[str] = frozenset()  # the knowledge base the domain head learnt the edges of
     about: dict = field(default_factory=dict)
 
     def order(self, x: np.ndarray, articles: list[tuple], reorder: str = "unit",
@@ -168,13 +169,18 @@ class Model:
         if tuple(data["features"]) != FEATURES or tuple(data.get("answerable_features", ())) != ANSWERABLE_FEATURES:
             raise ValueError(f"{path} was trained on other features; run benchmarks/tune.py")
         return cls(Head.from_dict(data["article"]), Head.from_dict(data["unit"]), Head.from_dict(data["domain"]),
-                   Head.from_dict(data["answerable"]), data["domain_model"], data.get("about", {}))
+                   Head.from_dict(data["answerable"]), data["domain_model"], frozenset(data["documents"]),
+                   data.get("about", {}))
 
-    def answerable_probability(self, x: np.ndarray, vector: np.ndarray | None, model_id: str) -> float | None:
-        """How likely it is that anything found answers the question, which refusal reads; None when
-        the question was embedded by another model than the domain head was trained on (an index
-        built with a configured sentence-transformers model): refusal then reads the article head."""
-        if self.domain is None or self.answerable is None or vector is None or model_id != self.domain_model:
+    def answerable_probability(self, x: np.ndarray, vector: np.ndarray | None, model_id: str,
+                               likeliest_doc: str) -> float | None:
+        """How likely it is that anything found answers the question, which refusal reads. None —
+        refusal then reads the article head alone — when the domain head cannot judge: the question
+        was embedded by another model than it was trained on (an index built with a configured
+        sentence-transformers model), or the likeliest answer comes from a document it never saw
+        (one an admin added since, on a subject it learnt to call out of scope; or another corpus)."""
+        if (self.domain is None or self.answerable is None or vector is None or model_id != self.domain_model
+                or likeliest_doc not in self.documents):
             return None
         domain = float(self.domain.probability(domain_row(vector))[0])
         row = answerable_row(self.article.probability(x), math.log(max(domain, 1e-9) / max(1 - domain, 1e-9)))
@@ -183,7 +189,7 @@ class Model:
     def save(self, path: Path = MODEL_FILE) -> None:
         data = {"features": list(FEATURES), "answerable_features": list(ANSWERABLE_FEATURES),
                 "article": self.article.to_dict(), "unit": self.unit.to_dict(),
-                "domain_model": self.domain_model,
+                "domain_model": self.domain_model, "documents": sorted(self.documents),
                 "domain": self.domain.to_dict() if self.domain else None,
                 "answerable": self.answerable.to_dict() if self.answerable else None, "about": self.about}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
