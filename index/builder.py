@@ -92,7 +92,9 @@ def _manifest(model_id: str, dim: int, docs_meta: dict[str, dict], chunks: list[
 
 def _doc_meta(doc: Document, n_chunks: int) -> dict:
     return {"hash": document_hash(doc), "chunks": n_chunks, "status": doc.validity.status.value,
-            "title": doc.display_name, "type": doc.doc_type, "subject": doc.title, "scope": doc.scope}
+            "title": doc.display_name, "type": doc.doc_type, "subject": doc.title, "scope": doc.scope,
+            "validity": doc.validity.label, "note": doc.validity.note, "replaces": list(doc.validity.replaces),
+            "name": doc.name}
 
 
 def build(root: Path, documents: list[Document], embedder: Embedder, progress: bool = False,

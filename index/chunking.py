@@ -9,12 +9,13 @@ though the point itself does not say "giao tiếp".
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from knowledge_base.citation import Location, label
 from knowledge_base.model import CONTAINER_KINDS, Document, Kind, Node
 
-# News articles are split into passages of about this many characters: long enough to carry
+# A paragraph of a news article or a preface longer than this is cut at sentence ends: long enough to carry
 # a thought, short enough to quote.
 _REFERENCE_PASSAGE_CHARS = 700
 
@@ -37,6 +38,7 @@ class Chunk:
     attachment: str = ""
     item_style: bool = False
     scope: str = "core"  # the document's: core conduct rule or peripheral
+    validity: str = ""  # the document's status with its basis and date (Validity.label)
     applies_to: list[str] = field(default_factory=list)  # whom the provision binds; empty = anyone
 
     def embedding_text(self) -> str:
@@ -147,17 +149,21 @@ def _chunk_reference(doc: Document, chunks: list[Chunk]) -> None:
 
 
 def _passages(paragraphs: list[str]) -> list[str]:
+    """One passage per paragraph, a long one cut at sentence ends. Paragraphs are never joined: the
+    parser drops a page's boilerplate between them, so two paragraphs that follow each other in the
+    text may stand apart on the page, and a quote joining them would read as one passage it is not."""
     out: list[str] = []
-    current = ""
     for para in (p.strip() for p in paragraphs):
         if not para:
             continue
-        if current and len(current) + len(para) > _REFERENCE_PASSAGE_CHARS:
+        current = ""
+        for sentence in re.split(r"(?<=[.!?…;])\s+", para):
+            if current and len(current) + len(sentence) + 1 > _REFERENCE_PASSAGE_CHARS:
+                out.append(current)
+                current = ""
+            current = f"{current} {sentence}" if current else sentence
+        if current:
             out.append(current)
-            current = ""
-        current = f"{current}\n{para}" if current else para
-    if current:
-        out.append(current)
     return out
 
 
@@ -180,4 +186,5 @@ def _make(doc: Document, loc: Location, article_title: str, text: str, context: 
         item_style=loc.item_style,
         scope=doc.scope,
         applies_to=list(doc.binds(loc.article)),
+        validity=doc.validity.label,
     )

@@ -27,6 +27,9 @@ SUBJECTS = {
     "nguoi_tiep_cong_dan": "người tiếp công dân",
     "cong_chuc_thue": "công chức ngành thuế",
     "thanh_tra": "cán bộ, công chức, viên chức ngành thanh tra",
+    # Bộ luật Lao động binds them; cán bộ, công chức, viên chức only where their own laws refer to it
+    # (nghỉ hằng năm, nghỉ lễ, nghỉ hưu), which its validity note names.
+    "nguoi_lao_dong": "người lao động theo Bộ luật Lao động",
 }
 
 

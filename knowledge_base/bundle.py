@@ -12,6 +12,7 @@ boilerplate ends — each with the provision or file that says so.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,6 +38,12 @@ class Curation:
     source: str = ""
 
 
+# The three laws were copied from a crawl that includes a decision of 17/11/2025: what they say of
+# their own validity is known as of that month, and nothing later is (knowledge_base/data/validity.yaml
+# records what changed since, unit by unit).
+LAW_COPY_BASIS = "văn bản gốc"
+LAW_COPY_AS_OF = "11/2025"
+
 LAWS: dict[str, tuple[str, Curation]] = {
     "laws/luat_can_bo_cong_chuc_2025_80-2025-QH15.md": ("80/2025/QH15", Curation(
         name="Luật Cán bộ, công chức",
@@ -50,6 +57,7 @@ LAWS: dict[str, tuple[str, Curation]] = {
             note="Có hiệu lực từ ngày 01/7/2025 (khoản 1 Điều 44); thay thế Luật Cán bộ, công chức số "
                  "22/2008/QH12 đã được sửa đổi, bổ sung theo Luật số 52/2019/QH14 (khoản 3 Điều 44).",
             replaces=["22/2008/QH12"],
+            basis=LAW_COPY_BASIS, as_of=LAW_COPY_AS_OF,
         ),
     )),
     "laws/nghi_dinh_172-2025-ND-CP_xu_ly_ky_luat_can_bo_cong_chuc.md": ("172/2025/NĐ-CP", Curation(
@@ -64,6 +72,7 @@ LAWS: dict[str, tuple[str, Curation]] = {
             note="Có hiệu lực từ ngày 01/7/2025; bãi bỏ các quy định về xử lý kỷ luật cán bộ, công chức tại "
                  "Nghị định số 112/2020/NĐ-CP và Nghị định số 71/2023/NĐ-CP (khoản 2 Điều 29).",
             replaces=["112/2020/NĐ-CP", "71/2023/NĐ-CP"],
+            basis=LAW_COPY_BASIS, as_of=LAW_COPY_AS_OF,
         ),
     )),
     "laws/quyet_dinh_3509-QD-CT_2025_quy_tac_ung_xu_voi_nguoi_nop_thue.md": ("3509/QĐ-CT", Curation(
@@ -73,17 +82,80 @@ LAWS: dict[str, tuple[str, Curation]] = {
         issuer="Cục Thuế, Bộ Tài chính",
         issued=date(2025, 11, 17),
         effective=date(2025, 11, 17),
-        validity=Validity(Status.IN_FORCE, note="Có hiệu lực kể từ ngày ký, 17/11/2025 (Điều 2 Quyết định)."),
+        validity=Validity(Status.IN_FORCE, note="Có hiệu lực kể từ ngày ký, 17/11/2025 (Điều 2 Quyết định).",
+                          basis=LAW_COPY_BASIS, as_of=LAW_COPY_AS_OF),
     )),
 }
 
 PHAPDIEN_NOTE = "Theo Bộ pháp điển điện tử (bản tháng 02/2025): điều khoản đang được pháp điển hóa."
+PHAPDIEN_BASIS = "Bộ pháp điển điện tử"
+PHAPDIEN_AS_OF = "02/2025"
 PHAPDIEN_OVERRIDES: dict[str, Validity] = {
     "112/2020/NĐ-CP": Validity(
         Status.PARTLY_SUPERSEDED,
         note="Các quy định về xử lý kỷ luật cán bộ, công chức đã bị bãi bỏ bởi Nghị định số 172/2025/NĐ-CP từ "
-             "01/7/2025 (khoản 2 Điều 29); các quy định về viên chức vẫn được áp dụng.",
+             "01/7/2025 (khoản 2 Điều 29); các điều trong kho là các điều về viên chức, vẫn được áp dụng.",
         superseded_by=["172/2025/NĐ-CP"],
+        basis="khoản 2 Điều 29 Nghị định số 172/2025/NĐ-CP", as_of=LAW_COPY_AS_OF,
+    ),
+    # Only Điều 1, 2 and 24–41 (compensation and reimbursement) are still codified in the 02/2025
+    # snapshot; the discipline articles (3–23) are not, and the codified discipline rules for viên
+    # chức are the viên-chức articles of NĐ 112/2020 (đề mục 5.2).
+    "27/2012/NĐ-CP": Validity(
+        Status.PARTLY_SUPERSEDED,
+        note="Bộ pháp điển điện tử (02/2025) chỉ còn pháp điển hóa Điều 1, Điều 2 và Điều 24 đến Điều 41 (trách "
+             "nhiệm bồi thường, hoàn trả của viên chức); các điều về xử lý kỷ luật viên chức (Điều 3 đến Điều 23) "
+             "không còn trong Bộ pháp điển. Quy định về xử lý kỷ luật viên chức đang được pháp điển hóa là các "
+             "điều về viên chức của Nghị định số 112/2020/NĐ-CP.",
+        superseded_by=["112/2020/NĐ-CP"],
+        basis=PHAPDIEN_BASIS, as_of=PHAPDIEN_AS_OF,
+    ),
+    # It guides NĐ 68/2000/NĐ-CP, which has been replaced; no text we have says whether the circular
+    # itself still applies, so it is marked unverified rather than in force.
+    "15/2001/TT-BTCCBCP": Validity(
+        Status.UNVERIFIED,
+        note="Thông tư hướng dẫn Nghị định số 68/2000/NĐ-CP, là nghị định đã được thay thế; Bộ pháp điển điện tử "
+             "(02/2025) còn ghi các điều này nhưng chưa xác minh được thông tư còn được áp dụng.",
+        basis="hướng dẫn một nghị định đã được thay thế",
+    ),
+}
+
+# Official texts from the ALQAC 2022 benchmark (shared/corpus/benchmarks/alqac2022/law.json; see
+# SOURCES.md): the original texts as passed, without later amendments, so their current validity is
+# not verified here.
+ALQAC_LAW_FILE = "benchmarks/alqac2022/law.json"
+ALQAC_BASIS = "văn bản gốc trong bộ dữ liệu ALQAC 2022, chưa đối chiếu các sửa đổi, bổ sung sau khi ban hành"
+ALQAC_LAWS: dict[str, Curation] = {
+    "45/2019/QH14": Curation(
+        name="Bộ luật Lao động",
+        title="Bộ luật Lao động",
+        doc_type="Bộ luật",
+        issuer="Quốc hội",
+        issued=date(2019, 11, 20),
+        effective=date(2021, 1, 1),
+        validity=Validity(
+            Status.UNVERIFIED,
+            note="Có hiệu lực từ ngày 01/01/2021 (khoản 1 Điều 220), thay thế Bộ luật Lao động số 10/2012/QH13. "
+                 "Cán bộ, công chức nghỉ hằng năm, nghỉ lễ, tết, nghỉ việc riêng và nghỉ hưu theo pháp luật về lao "
+                 "động (khoản 1 Điều 11, khoản 2 Điều 17, khoản 2 Điều 32 Luật Cán bộ, công chức số 80/2025/QH15).",
+            replaces=["10/2012/QH13"],
+            basis=ALQAC_BASIS,
+        ),
+        source="Bộ dữ liệu ALQAC 2022 (law.json, văn bản chính thức), xem shared/corpus/SOURCES.md",
+    ),
+    "24/2018/QH14": Curation(
+        name="Luật An ninh mạng",
+        title="An ninh mạng",
+        doc_type="Luật",
+        issuer="Quốc hội",
+        issued=date(2018, 6, 12),
+        effective=date(2019, 1, 1),
+        validity=Validity(
+            Status.UNVERIFIED,
+            note="Có hiệu lực từ ngày 01/01/2019 (khoản 1 Điều 43).",
+            basis=ALQAC_BASIS,
+        ),
+        source="Bộ dữ liệu ALQAC 2022 (law.json, văn bản chính thức), xem shared/corpus/SOURCES.md",
     ),
 }
 
@@ -155,12 +227,32 @@ def build_phapdien(corpus: Path) -> list[Document]:
     articles = phapdien.read_articles(corpus / "phapdien" / "phapdien_articles.jsonl")
     docs = phapdien.build_documents(articles, split_article_lines)
     for doc in docs:
-        doc.validity = PHAPDIEN_OVERRIDES.get(doc.id, Validity(Status.IN_FORCE, note=PHAPDIEN_NOTE))
+        doc.validity = PHAPDIEN_OVERRIDES.get(
+            doc.id, Validity(Status.IN_FORCE, note=PHAPDIEN_NOTE, basis=PHAPDIEN_BASIS, as_of=PHAPDIEN_AS_OF))
+    return docs
+
+
+def build_alqac_laws(corpus: Path) -> list[Document]:
+    """The labour code and the cybersecurity law, article by article as the benchmark gives them
+    ("<title>\n\n<body>"), through the text parser like any upload."""
+    laws = {law["id"]: law for law in json.loads((corpus / ALQAC_LAW_FILE).read_text(encoding="utf-8"))}
+    docs = []
+    for doc_id, cur in ALQAC_LAWS.items():
+        lines = []
+        for article in laws[doc_id]["articles"]:
+            title, _, body = article["text"].partition("\n\n")
+            lines += [f"Điều {article['id']}. {title.strip()}", body.strip()]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{ids.file_name(doc_id)}.txt"
+            path.write_text("\n".join(lines), encoding="utf-8")
+            doc = parse_file(path, doc_id=doc_id)
+        docs.append(_apply(doc, cur))
     return docs
 
 
 def build_all(corpus: Path) -> list[Document]:
-    docs = [*build_laws(corpus), build_directive(corpus), *build_news(corpus), *build_phapdien(corpus)]
+    docs = [*build_laws(corpus), build_directive(corpus), *build_news(corpus), *build_phapdien(corpus),
+            *build_alqac_laws(corpus)]
     return [with_applicability(doc) for doc in docs]
 
 

@@ -123,6 +123,23 @@ class Validity:
     note: str = ""  # a sentence for the reader, e.g. which provisions were replaced and from when
     superseded_by: list[str] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
+    # On what the status rests and as of when ("Bộ pháp điển điện tử", "02/2025"): a status is only
+    # as good as its source, and the law keeps moving after a snapshot.
+    basis: str = ""
+    as_of: str = ""  # "02/2025" or "29/11/2026"
+
+    @property
+    def label(self) -> str:
+        """The status with its basis and date, never a bare "còn hiệu lực":
+        "còn hiệu lực theo Bộ pháp điển điện tử, cập nhật 02/2025"."""
+        if self.status is Status.REFERENCE:
+            return self.status.label
+        if self.status is Status.UNVERIFIED:
+            return f"{self.status.label}: {self.basis}" if self.basis else self.status.label
+        if not self.basis:
+            return f"{self.status.label}, chưa ghi căn cứ xác minh"
+        when = f", cập nhật {self.as_of}" if self.as_of else ""
+        return f"{self.status.label} theo {self.basis}{when}"
 
 
 @dataclass

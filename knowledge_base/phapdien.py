@@ -24,9 +24,12 @@ from knowledge_base.model import Document, Kind, Node
 _NUMBER = r"\S+(?: /\S+|(?<=-) \S+)?"
 # The first note of each source document names it in full:
 # "Điều 1 Luật số 58/2010/QH12 Viên chức ngày 15/11/2010 của Quốc hội, có hiệu lực thi hành kể từ ngày 01/01/2012"
+# The title is matched greedily: a title may itself name a dated act ("Hướng dẫn thực hiện Nghị định
+# số 68/2000/NĐ-CP ngày 17/11/2000 của Chính phủ về …"), and the document's own date and issuer are
+# the last ones before "có hiệu lực".
 _FULL_NOTE = re.compile(
     r"^Điều \w+ (?P<type>Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết liên tịch|"
-    rf"Nghị quyết|Pháp lệnh|Chỉ thị) số (?P<number>{_NUMBER})(?P<title>.*?) ngày (?P<issued>\d\d/\d\d/\d{{4}}) "
+    rf"Nghị quyết|Pháp lệnh|Chỉ thị) số (?P<number>{_NUMBER})(?P<title>.*) ngày (?P<issued>\d\d/\d\d/\d{{4}}) "
     r"của (?P<issuer>.+?), có hiệu lực thi hành kể từ ngày (?P<effective>\d\d/\d\d/\d{4})"
 )
 # Pháp điển pages link the forms attached to an article by their file names ("Mau so 01 - TCD.

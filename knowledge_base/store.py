@@ -71,6 +71,8 @@ def render(doc: Document) -> str:
         "effective": doc.effective,
         "status": doc.validity.status.value,
         "validity_note": doc.validity.note or None,
+        "validity_basis": doc.validity.basis or None,
+        "validity_as_of": doc.validity.as_of or None,
         "superseded_by": doc.validity.superseded_by or None,
         "replaces": doc.validity.replaces or None,
         "scope": doc.scope if doc.scope != "core" else None,
@@ -205,6 +207,8 @@ def loads(text: str, origin: str = "<string>") -> Document:
             note=str(meta.get("validity_note") or ""),
             superseded_by=[str(x) for x in meta.get("superseded_by") or []],
             replaces=[str(x) for x in meta.get("replaces") or []],
+            basis=str(meta.get("validity_basis") or ""),
+            as_of=_as_of(meta.get("validity_as_of"), origin),
         ),
         signer=str(meta.get("signer") or ""),
         source=str(meta.get("source") or ""),
@@ -219,6 +223,16 @@ def loads(text: str, origin: str = "<string>") -> Document:
         raise StoreError(f"{origin}: " + "; ".join(wrong))
     _parse_body(text[end + 5 :].splitlines(), doc, origin)
     return doc
+
+
+def _as_of(value: object, origin: str) -> str:
+    """"02/2025" or "29/11/2026": as precise as the source is."""
+    if value in (None, ""):
+        return ""
+    text = value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value).strip()
+    if not re.fullmatch(r"(\d{2}/)?\d{2}/\d{4}", text):
+        raise StoreError(f"{origin}: validity_as_of '{value}' phải có dạng MM/YYYY hoặc DD/MM/YYYY")
+    return text
 
 
 def _date(value: object, origin: str) -> date | None:
