@@ -22,7 +22,7 @@ from bot.library import Change, KnowledgeBaseError, Library
 from bot.storage import Store
 from bot.uploads import PendingUpload, Uploads
 from index import builder
-from knowledge_base import hygiene, ids, intake
+from knowledge_base import hygiene, ids, intake, validity
 from knowledge_base.history import Version
 from knowledge_base.limits import mb
 from knowledge_base.model import Document, Status
@@ -90,7 +90,7 @@ class Admin:
         """
         try:
             result = work()
-        except (KnowledgeBaseError, InvalidDocument, ParseError, ids.InvalidId) as exc:
+        except (KnowledgeBaseError, InvalidDocument, ParseError, ids.InvalidId, validity.RegisterError) as exc:
             message = _sentence(exc)
             self.audit(actor, action, detail, f"refused: {message}")
             raise AdminError(f"{message} {UNCHANGED}") from exc
@@ -180,6 +180,12 @@ class Admin:
             return doc
 
         return self._run(actor, "mark_superseded", f"{doc_id} ← {by}".strip(" ←"), work)
+
+    def record_change(self, actor: Actor, change: validity.Change) -> validity.Change:
+        """A unit repealed, replaced, amended or outdated: into the admins' validity register."""
+        detail = f"{change.unit.label()} {change.unit.doc}: {change.change} ← {change.by}"
+        return self._run(actor, "validity_change", detail,
+                         lambda: self.library.add_change(change, actor=str(actor)))
 
     def history(self, doc_id: str | None = None) -> list[Version]:
         """Kept versions, newest first; of one document (however its number is spelled) or of all."""

@@ -70,15 +70,19 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the model and index before the first user waits for them."""
         self.library.ensure_index(progress=False)
-        Answerer(self.library.index).ask("đeo thẻ công chức")
+        self.answerer().ask("đeo thẻ công chức")
 
     # ------------------------------------------------------------ questions
+
+    def answerer(self) -> Answerer:
+        """A fresh Answerer per question: it binds the index in service, which /reindex may have
+        swapped, and the validity register as its files say now."""
+        return Answerer(self.library.index, register=self.library.register())
 
     def ask(self, channel: str, user_id: str, chat_id: str, text: str, display_name: str | None = None) -> Asked:
         self.store.touch_user(channel, user_id, display_name)
         reading = self.conversations.read((channel, str(chat_id), str(user_id)), text)
-        # A fresh Answerer per question: it binds the index in service, which /reindex may have swapped.
-        answer = Answerer(self.library.index).ask(reading.text, read_with=reading.read_with)
+        answer = self.answerer().ask(reading.text, read_with=reading.read_with)
         # What was searched is what is kept: a button pressed later re-asks it with its context.
         question_id = self.store.record_question(
             channel, user_id, chat_id, hygiene.clean(reading.text)[:MAX_QUESTION_CHARS], refused=answer.refused,
@@ -90,7 +94,7 @@ class Assistant:
         """A recorded question answered anew: a follow-up button that reaches another worker, or
         arrives after a restart, needs its answer; None when the words were not logged."""
         text = self.store.question_text(question_id)
-        return Answerer(self.library.index).ask(text) if text else None
+        return self.answerer().ask(text) if text else None
 
     def article_text(self, answer: Answer, position: int = 0) -> tuple[str, str] | None:
         """(heading with citation, full text) of the article a cited provision belongs to."""
@@ -122,7 +126,7 @@ class Assistant:
 
     def documents_text(self, channel: str, user_id: str) -> str:
         """`/docs`: the documents and their validity; admins also see the files skipped because of errors."""
-        text = messages.document_list(self.library.documents())
+        text = messages.document_list(self.library.documents(), self.library.register())
         if self.is_admin(channel, user_id) and self.library.skipped():
             text += "\n\n" + messages.skipped_files(self.library.skipped())
         return text

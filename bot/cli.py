@@ -85,6 +85,25 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("--version", type=int, help="số bản (xem index history); mặc định bản mới nhất")
     restore.set_defaults(handler=cmd_index_restore)
 
+    kb = sub.add_parser("kb", help="kho văn bản: kiểm tra hiệu lực, sổ theo dõi hiệu lực").add_subparsers(
+        metavar="THAO_TÁC")
+    aud = kb.add_parser("audit", help="báo cáo hiệu lực: tình trạng và căn cứ, quy định đã thay đổi, văn bản "
+                                      "chưa xác minh, trùng lặp, thông tin sai lệch; lỗi sổ hiệu lực → mã thoát 1")
+    aud.set_defaults(handler=cmd_kb_audit)
+    val_ = kb.add_parser("validity", help="sổ theo dõi hiệu lực theo điều, khoản, điểm").add_subparsers(
+        metavar="THAO_TÁC")
+    vadd = val_.add_parser("add", help="ghi nhận một quy định bị bãi bỏ, thay thế, sửa đổi hoặc không còn phù hợp")
+    vadd.add_argument("unit", help="đơn vị, ví dụ: \"khoản 3 Điều 51 36/2018/QH14\"")
+    vadd.add_argument("--change", required=True, help="bãi bỏ | thay thế | sửa đổi | không còn phù hợp")
+    vadd.add_argument("--by", required=True, help="căn cứ, ví dụ: \"khoản 2 Điều 29 Nghị định số 172/2025/NĐ-CP\"")
+    vadd.add_argument("--since", required=True, help="từ ngày, ví dụ 01/07/2025")
+    vadd.add_argument("--note", default="", help="một câu cho người đọc: quy định hiện hành là gì")
+    vadd.add_argument("--current", help="quy định hiện hành trong kho, ví dụ: \"Điều 36 80/2025/QH15\"")
+    vadd.set_defaults(handler=cmd_kb_validity_add)
+    vlist = val_.add_parser("list", help="các quy định đã ghi nhận thay đổi")
+    vlist.add_argument("doc", nargs="?", help="chỉ văn bản này")
+    vlist.set_defaults(handler=cmd_kb_validity_list)
+
     ev = sub.add_parser("eval", help="đánh giá truy hồi trên bộ câu hỏi có đáp án (JSONL)")
     ev.add_argument("file", type=Path)
     ev.add_argument("--k", type=int, default=10)
@@ -118,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _answerer(library: Library) -> Answerer:
     library.ensure_index()
-    return Answerer(library.index)
+    return Answerer(library.index, register=library.register())
 
 
 def cmd_ask(library: Library, args: argparse.Namespace) -> int:
@@ -181,8 +200,16 @@ def cmd_index_info(library: Library, args: argparse.Namespace) -> int:
           f"{m.counts['chunks']} đoạn")
     print(f"Lịch sử:      {len(library.history.versions())} bản cũ (conduct-bot index history)")
     print("Văn bản:")
+    register = library.register()
+    print(f"Hiệu lực:     {len(register.changes)} quy định đã thay đổi, {len(register.terms)} tên gọi đã đổi "
+          f"(sổ theo dõi hiệu lực; conduct-bot kb audit)")
     for doc_id, meta in sorted(m.documents.items()):
-        print(f"  {doc_id:28} {Status(meta['status']).label:18} {meta['chunks']:5} đoạn  {meta['title']}")
+        changed = len(register.for_document(doc_id))
+        flag = f" [{changed} quy định đã thay đổi]" if changed else ""
+        print(f"  {doc_id:28} {meta['chunks']:5} đoạn  {meta['title']} — "
+              f"{meta.get('validity') or Status(meta['status']).label}{flag}")
+    if library.validity.error:
+        print(f"Lỗi sổ theo dõi hiệu lực của quản trị viên (đang dùng sổ đóng gói): {library.validity.error}")
     _print_skipped(library)
     return 0
 
@@ -272,11 +299,54 @@ def cmd_index_restore(library: Library, args: argparse.Namespace) -> int:
     return _admin_call(work)
 
 
+def cmd_kb_audit(library: Library, args: argparse.Namespace) -> int:
+    from knowledge_base import audit
+    from retrieval.analysis import missing_topics
+
+    report = audit.audit(library.documents(), library.validity, [m for _, m in missing_topics()])
+    print(audit.render(report))
+    _print_skipped(library)
+    return 0 if report.ok else 1
+
+
+def cmd_kb_validity_add(library: Library, args: argparse.Namespace) -> int:
+    from knowledge_base import validity
+
+    def work() -> None:
+        try:
+            change = validity.Change(
+                validity.parse_unit(args.unit), validity.parse_change_word(args.change), args.by.strip(),
+                validity.parse_date(args.since), args.note.strip(),
+                validity.parse_unit(args.current) if args.current else None)
+        except validity.RegisterError as exc:
+            raise SystemExit(f"{exc}") from exc
+        print(messages.change_recorded(_admin(library).record_change(_cli_actor(), change)))
+
+    return _admin_call(work)
+
+
+def cmd_kb_validity_list(library: Library, args: argparse.Namespace) -> int:
+    from knowledge_base import validity
+
+    register = library.register()
+    changes = register.for_document(args.doc) if args.doc else register.changes
+    for c in changes:
+        print(f"{c.unit.label() or 'toàn văn'} {c.unit.doc}: {validity.CHANGES[c.change]} theo {c.by} "
+              f"từ {c.since:%d/%m/%Y}" + (f" — {c.note}" if c.note else ""))
+    if not changes:
+        print("Sổ theo dõi hiệu lực không có mục nào" + (f" cho {args.doc}." if args.doc else "."))
+    if library.validity.error:
+        print(f"Lỗi: {library.validity.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_eval(library: Library, args: argparse.Namespace) -> int:
     from bot.evaluation import SEARCH_K, evaluate, format_table, read_items
 
     library.ensure_index()
-    answerer = Answerer(library.index, default_settings().replace("results", max(SEARCH_K, args.k)))
+    answerer = Answerer(library.index, default_settings().replace("results", max(SEARCH_K, args.k)),
+                        register=library.register())
     result = evaluate(read_items(args.file), answerer.ask, k=args.k)
     if args.json:
         print(json.dumps({**result.summary(), "per_question": result.per_question}, ensure_ascii=False, indent=2))
@@ -382,7 +452,8 @@ def cmd_quiz_generate(library: Library, args: argparse.Namespace) -> int:
     directory, documents = _quiz_paths(library, args.bundled)
     target = directory / "generated.yaml"
     old = {q.id: q for q in bank.load_file(target)}
-    fresh = [bank.with_flags(q, old.get(q.id)) for q in generate(documents, directory / "sources.yaml")]
+    register = library.register() if not args.bundled else None  # the bundled bank: the curated register
+    fresh = [bank.with_flags(q, old.get(q.id)) for q in generate(documents, directory / "sources.yaml", register)]
     bank.save_file(fresh, target)
     kinds = Counter(q.kind for q in fresh)
     kept = sum(1 for q in fresh if q.id in old)

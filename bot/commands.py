@@ -1,8 +1,8 @@
 """Admin commands typed in chat — words in, reply text out — written once for Telegram and Zalo.
 
-`/het_hieu_luc`, `/xoa`, `/lich_su` and `/khoi_phuc` read the same in both channels and say the
-same thing back; a channel only finds the command's name and its words. The checks, the audit
-and the transaction are `bot.admin`'s.
+`/het_hieu_luc`, `/xoa`, `/lich_su`, `/khoi_phuc` and `/hieu_luc` read the same in both channels and
+say the same thing back; a channel only finds the command's name and its words. The checks, the
+audit and the transaction are `bot.admin`'s.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot import messages
 from bot.admin import Actor, Admin, AdminError
+from knowledge_base import validity
 
 
 def supersede(admin: Admin, actor: Actor, args: list[str]) -> str:
@@ -41,11 +42,27 @@ def restore(admin: Admin, actor: Actor, args: list[str]) -> str:
     return messages.restored(change.document, number)
 
 
+def record_change(admin: Admin, actor: Actor, args: list[str]) -> str:
+    """/hieu_luc ĐƠN_VỊ | THAY_ĐỔI | CĂN_CỨ | TỪ_NGÀY [| GHI_CHÚ [| QUY_ĐỊNH_HIỆN_HÀNH]]"""
+    fields = [f.strip() for f in " ".join(args).split("|")]
+    if len(fields) < 4 or len(fields) > 6 or not all(fields[:4]):
+        return messages.VALIDITY_USAGE
+    try:
+        change = validity.Change(
+            validity.parse_unit(fields[0]), validity.parse_change_word(fields[1]), fields[2],
+            validity.parse_date(fields[3]), fields[4] if len(fields) > 4 else "",
+            validity.parse_unit(fields[5]) if len(fields) > 5 and fields[5] else None)
+    except validity.RegisterError as exc:
+        return f"{exc} {messages.VALIDITY_USAGE}"
+    return messages.change_recorded(admin.record_change(actor, change))
+
+
 TEXT_COMMANDS: dict[str, Callable[[Admin, Actor, list[str]], str]] = {
     "het_hieu_luc": supersede,
     "xoa": remove,
     "lich_su": history,
     "khoi_phuc": restore,
+    "hieu_luc": record_change,
 }
 
 

@@ -43,7 +43,7 @@ from index.chunking import chunk_document
 from index.embedders import load_embedder
 from index.embedders.base import Embedder
 from index.searcher import HybridIndex
-from knowledge_base import bundled, ids, store, validation
+from knowledge_base import bundled, ids, store, validation, validity
 from knowledge_base.history import History, Version
 from knowledge_base.limits import Limits
 from knowledge_base.limits import default as default_limits
@@ -110,6 +110,7 @@ class Library:
         self._synced = self._quiz_synced = self._recovered = False
         self._scan: tuple[tuple, store.Scan] | None = None
         self._reported: set[tuple[str, str]] = set()
+        self.validity = validity.Source(settings.data_dir / validity.ADMIN_FILE)
 
     # ------------------------------------------------------------ model and documents
 
@@ -186,6 +187,41 @@ class Library:
                 return doc, result.paths[doc.id]
         return None
 
+    # ------------------------------------------------------------ validity register
+
+    def register(self) -> validity.Register:
+        """The validity register in service: the curated entries and the admins' (re-read when changed)."""
+        return self.validity.get()
+
+    def add_change(self, change: validity.Change, *, actor: str) -> validity.Change:
+        """Record a change to one unit in the admins' register file, atomically.
+
+        KnowledgeBaseError when the unit (or the current rule it names) is not in the knowledge base,
+        when the same change is already recorded, or when the admins' file no longer reads (it is then
+        left as it is, for a person to repair). The next answer reads the entry; no reindex is needed.
+        """
+        documents = {d.id: d for d in self.documents()}
+        by_key = {ids.loose_key(doc_id): doc_id for doc_id in documents}
+
+        def as_stored(unit: validity.Unit | None) -> validity.Unit | None:  # "59/2019/ND-CP" → "59/2019/NĐ-CP"
+            return replace(unit, doc=by_key.get(ids.loose_key(unit.doc), unit.doc)) if unit else None
+
+        change = replace(change, unit=as_stored(change.unit), current=as_stored(change.current))
+        wrong = validity.problems(validity.Register([change]), documents)
+        if wrong:
+            raise KnowledgeBaseError("Không ghi nhận được: " + "; ".join(wrong) + ".")
+        path = self.settings.data_dir / validity.ADMIN_FILE
+        with self._writing():
+            try:
+                existing = validity.load([path]).changes
+            except validity.RegisterError as exc:
+                raise KnowledgeBaseError(f"{exc} Hãy sửa tệp này trước khi thêm mục mới.") from exc
+            if any(c.unit == change.unit and c.change == change.change and c.by == change.by for c in existing):
+                raise KnowledgeBaseError(f"Thay đổi này của {change.unit.label()} {change.unit.doc} đã được ghi nhận.")
+            recorded = replace(change, recorded_by=actor)
+            store.replace_file(path, validity.dump([*existing, recorded], path))
+        return recorded
+
     # ------------------------------------------------------------ quiz bank
 
     @property
@@ -203,10 +239,12 @@ class Library:
         directory = self.quiz_dir
         stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.yaml")))
         stamp += (storage.current_name(self.settings.index_dir),)
+        register = self.register()
+        stamp += (id(register),)  # the Source hands out a new register when a file changed
         with self._lock:
             if self._quiz is None or self._quiz[0] != stamp:
                 documents = {d.id: d for d in self.documents()}
-                self._quiz = (stamp, bank.load(directory, documents))
+                self._quiz = (stamp, bank.load(directory, documents, register))
             return self._quiz[1]
 
     # ------------------------------------------------------------ index lifecycle

@@ -12,6 +12,7 @@ from bot.storage import Stats
 from knowledge_base.history import Version
 from knowledge_base.model import Document, Status
 from knowledge_base.store import Skipped
+from knowledge_base.validity import CHANGES, Change, Register
 
 EXAMPLES = [
     "Khi tiếp dân công chức có phải đeo thẻ không?",
@@ -34,6 +35,10 @@ REMOVE_USAGE = "Cách dùng: /xoa SỐ_HIỆU [lý do], ví dụ: /xoa 17-CT/TU 
 RESTORE_USAGE = ("Cách dùng: /khoi_phuc SỐ_HIỆU [SỐ_BẢN], ví dụ: /khoi_phuc 80/2025/QH15 1 "
                  "(xem các bản bằng /lich_su SỐ_HIỆU; không ghi số bản thì khôi phục bản mới nhất)")
 
+VALIDITY_USAGE = ("Cách dùng: /hieu_luc ĐƠN_VỊ | THAY_ĐỔI | CĂN_CỨ | TỪ_NGÀY [| GHI_CHÚ [| QUY_ĐỊNH_HIỆN_HÀNH]], "
+                  "ví dụ: /hieu_luc khoản 3 Điều 51 36/2018/QH14 | không còn phù hợp | Điều 36 Luật Cán bộ, "
+                  "công chức số 80/2025/QH15 | 01/07/2025 | Không còn hình thức giáng chức | Điều 36 80/2025/QH15. "
+                  "THAY_ĐỔI: bãi bỏ, thay thế, sửa đổi, không còn phù hợp.")
 _MAIN_TYPES = ("Luật", "Nghị định", "Quyết định", "Chỉ thị")
 
 
@@ -59,14 +64,28 @@ def help_text(docs: list[Document]) -> str:
     return "\n".join(lines)
 
 
-def document_list(docs: list[Document]) -> str:
+def document_list(docs: list[Document], register: Register | None = None) -> str:
+    """Every document with its status, its basis and date, and how many of its units the validity
+    register records as changed."""
     lines = [f"Cơ sở tri thức có {len(docs)} văn bản:"]
     for doc in sorted(docs, key=lambda d: (d.doc_type not in _MAIN_TYPES, d.doc_type, d.id)):
-        line = f"• {doc.display_name} — {doc.validity.status.label}"
+        line = f"• {doc.display_name} — {doc.validity.label}"
         if doc.validity.status is Status.SUPERSEDED and doc.validity.superseded_by:
             line += f", thay thế bởi {', '.join(doc.validity.superseded_by)}"
+        changes = register.for_document(doc.id) if register else []
+        if changes:
+            line += f"; {len(changes)} quy định đã thay đổi: " + ", ".join(
+                f"{c.unit.label() or 'toàn văn'} ({CHANGES[c.change]} từ {c.since:%d/%m/%Y})" for c in changes)
         lines.append(line)
+    if register is not None and register.reviewed:
+        lines.append(f"(Sổ theo dõi hiệu lực rà soát ngày {register.reviewed:%d/%m/%Y}.)")
     return "\n".join(lines)
+
+
+def change_recorded(change: Change) -> str:
+    return (f"Đã ghi nhận: {change.unit.label()} {change.unit.doc} {CHANGES[change.change]} theo {change.by} "
+            f"từ {change.since:%d/%m/%Y}. Câu trả lời từ nay nêu rõ điều này; câu hỏi trắc nghiệm về quy định này "
+            "không còn được dùng.")
 
 
 def related(answer: Answer, limit: int = 4) -> str:
@@ -75,7 +94,8 @@ def related(answer: Answer, limit: int = 4) -> str:
         return "Không có quy định liên quan nào khác cho câu hỏi này."
     lines = ["Quy định liên quan:"]
     for c in others:
-        lines += ["", f"Nguồn: {c.label} ({Status(c.status).label})", f"“{clip(c.text, 300)}”"]
+        lines += ["", f"Nguồn: {c.label} ({c.validity or Status(c.status).label})", f"“{clip(c.text, 300)}”"]
+        lines += [f"⚠️ {sentence}" for sentence in c.changes]
     return "\n".join(lines)
 
 

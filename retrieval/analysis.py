@@ -103,6 +103,7 @@ class Cues:
     follow_up: re.Pattern[str]
     follow_up_max_words: int
     subject_words: dict[str, tuple[str, ...]]
+    outside_service: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -116,6 +117,7 @@ def cues(path: Path = CUES_FILE) -> Cues:
         follow_up=re.compile(data["follow_up"]),
         follow_up_max_words=int(data["follow_up_max_words"]),
         subject_words={k: tuple(v) for k, v in data["subject_words"].items()},
+        outside_service=frozenset(data.get("outside_service", [])),
     )
 
 
@@ -174,10 +176,15 @@ def subjects_of(text: str) -> frozenset[str]:
 def applicability(query: Query, binds: list[str]) -> int:
     """+1 when the provision binds a group the question names, -1 when it binds only others, else 0.
 
-    A provision that binds anyone (empty `binds`), or a question that names nobody, is neutral.
+    A provision that binds anyone (empty `binds`) is neutral; so is, for a question that names nobody,
+    one binding a group of the service. The people who ask are cán bộ, công chức, viên chức: a question
+    that names nobody is theirs, and a rule binding only a group outside the service (người lao động
+    under Bộ luật Lao động) is someone else's unless the question names that group.
     """
-    if not binds or not query.subjects:
+    if not binds:
         return 0
+    if not query.subjects:
+        return -1 if set(binds) <= cues().outside_service else 0
     table = cues().compatible
     allowed = set().union(*(table.get(s, {s}) for s in query.subjects))
     return 1 if allowed & set(binds) else -1

@@ -142,7 +142,8 @@ class Pipeline:
         else:
             scores = fusion.convex(dense, lexical, s.fusion.alpha)
         priors = self.priors if settings is None else chunk_priors(self.index, s.priors)
-        priors = priors * applicability_priors(self.index, found.query, s.priors.other_group)
+        priors = priors * applicability_priors(self.index, found.query, s.priors.other_group,
+                                               s.priors.outside_service)
         scores = scores * priors
         order = np.argsort(-scores)
         return Fused(scores, order[scores[order] > 0], dense, lexical, priors)

@@ -4,7 +4,10 @@ A fixed factor per chunk, from its document's validity status and type (`setting
 reference articles below legal norms, superseded documents below those in force, a Luật or
 Nghị định before the sector circulars codified beside it. And one that depends on the question
 (applicability): a provision that binds only another group than the one the question names — a
-Luật Viên chức article for a question about công chức — is demoted by `priors.other_group`.
+Luật Viên chức article for a question about công chức — is demoted by `priors.other_group`, and one
+binding only a group outside the civil service (người lao động under Bộ luật Lao động) by
+`priors.outside_service`: a viên chức rule often says what the công chức rule says; the labour code's
+strike chapter does not say what a công chức may do.
 """
 
 from __future__ import annotations
@@ -12,19 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from index.searcher import HybridIndex
-from retrieval.analysis import Query, applicability
+from retrieval.analysis import Query, applicability, cues
 from retrieval.settings import Priors
 
 
-def applicability_priors(index: HybridIndex, query: Query, factor: float) -> np.ndarray:
-    """`factor` for chunks that bind only groups the question does not name, 1 elsewhere."""
+def applicability_priors(index: HybridIndex, query: Query, factor: float, outside: float | None = None) -> np.ndarray:
+    """`factor` for chunks that bind only groups the question does not name (`outside` when those
+    groups are all outside the civil service), 1 elsewhere."""
     out = np.ones(len(index), dtype=np.float32)
-    if factor == 1.0 or not query.subjects:
+    outside = factor if outside is None else outside
+    if factor == 1.0 and outside == 1.0:
         return out
-    groups = _groups(index)
-    for binds, positions in groups.items():
+    service_outsiders = cues().outside_service
+    for binds, positions in _groups(index).items():
         if applicability(query, list(binds)) < 0:
-            out[positions] = factor
+            out[positions] = outside if set(binds) <= service_outsiders else factor
     return out
 
 

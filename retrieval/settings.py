@@ -30,6 +30,7 @@ class Priors:
     type: dict[str, float] = field(default_factory=dict)
     scope: dict[str, float] = field(default_factory=dict)  # "peripheral": job grades, one ministry's procedures
     other_group: float = 1.0  # a provision binding only groups the question does not name
+    outside_service: float = 1.0  # … when those groups are outside the civil service (người lao động)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -24,10 +25,12 @@ def test_badge_question_quotes_and_cites_the_point(answerer):
     assert cbcc.text.startswith("Khi thi hành công vụ, cán bộ, công chức phải đeo huy hiệu")
     assert "đeo thẻ" in answer.citations[0].text
     best = answer.citations[0]
-    # The quote is verbatim and comes first, then the citation with its validity.
+    # The quote is verbatim and comes first, then the citation with its validity, which says on
+    # what basis and as of when (never a bare "còn hiệu lực").
     lines = answer.answer.splitlines()
     assert lines[0] == f"“{best.text}”"
-    assert lines[1] == f"Nguồn: {best.label} (còn hiệu lực)"
+    assert lines[1] == f"Nguồn: {best.label} ({best.validity})"
+    assert re.fullmatch(r"còn hiệu lực theo .+, cập nhật \d{2}/\d{4}", best.validity)
     assert len([c for c in answer.answer.split("Quy định liên quan:")[-1].splitlines() if c.startswith("•")]) <= 2
 
 

@@ -9,7 +9,7 @@ import sys
 
 KEYS = {"question", "answer", "refused", "citations", "took_ms"}
 CITATION_KEYS = {"doc", "doc_title", "article", "clause", "point", "label", "status", "score", "text", "source",
-                 "applies_to"}
+                 "applies_to", "validity", "changes"}
 
 
 def _run(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -47,7 +47,8 @@ def test_ask_plain_text_prints_the_cited_answer(library, settings):
     proc = _run(settings, "ask", "Khi tiếp dân công chức có phải đeo thẻ không?")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("“") and lines[1].startswith("Nguồn: ") and lines[1].endswith("(còn hiệu lực)")
+    assert lines[0].startswith("“") and lines[1].startswith("Nguồn: ")
+    assert lines[1].endswith("(còn hiệu lực theo Bộ pháp điển điện tử, cập nhật 02/2025)")
     assert "điểm a khoản 2 Điều 13 Luật Cán bộ, công chức số 80/2025/QH15" in proc.stdout
 
 

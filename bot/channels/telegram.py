@@ -331,7 +331,7 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def cmd_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc: the shared admin commands (`bot.commands`)."""
+    """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc, /hieu_luc: the shared admin commands (`bot.commands`)."""
     name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0].lower()
     text = await asyncio.to_thread(commands.run, _assistant(context).admin, _actor(update), name,
                                    list(context.args or []))

@@ -450,7 +450,7 @@ class ZaloBot:
         await self.send(message.chat_id, *render.zalo_messages(messages.stats_text(stats)))
 
     def _text_command(self, name: str) -> Callable[[ZaloMessage, str], Awaitable[None]]:
-        """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc: the shared admin commands (`bot.commands`)."""
+        """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc, /hieu_luc: the shared admin commands (`bot.commands`)."""
 
         async def handle(message: ZaloMessage, args: str) -> None:
             text = await asyncio.to_thread(commands.run, self.assistant.admin, Actor(CHANNEL, message.user_id), name,

@@ -32,6 +32,7 @@ import yaml
 from bot.quiz.provisions import Ref, UnknownProvision, resolve
 from index.text import strip_diacritics
 from knowledge_base.model import Document
+from knowledge_base.validity import Register
 
 KINDS = ("multiple_choice", "true_false", "fill_gap", "provision")
 DIFFICULTIES = ("dễ", "vừa", "khó")
@@ -119,6 +120,9 @@ def _nfc(value: object) -> str:
 @dataclass
 class Bank:
     questions: list[QuizQuestion] = field(default_factory=list)
+    # Units the validity register says were repealed, replaced, amended or outdated are never asked:
+    # their questions stay in the files (a trainer sees them) but are not served.
+    register: Register | None = None
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -127,7 +131,13 @@ class Bank:
         return next((q for q in self.questions if q.id == question_id), None)
 
     def enabled(self, topic: str | None = None) -> list[QuizQuestion]:
-        return [q for q in self.questions if q.enabled and (topic is None or q.topic == topic)]
+        return [q for q in self.questions if q.enabled and (topic is None or q.topic == topic)
+                and not self.changed(q)]
+
+    def changed(self, q: QuizQuestion) -> bool:
+        """The validity register records a change to the unit the question cites (or a part of it)."""
+        c = q.citation
+        return bool(self.register and self.register.for_unit(c.doc, c.article, c.clause, c.point))
 
     def topics(self) -> list[tuple[str, int]]:
         """Topics of the enabled questions with their counts, largest first."""
@@ -185,7 +195,7 @@ def save_file(questions: Iterable[QuizQuestion], path: Path) -> None:
     tmp.replace(path)
 
 
-def load(directory: Path, documents: dict[str, Document]) -> Bank:
+def load(directory: Path, documents: dict[str, Document], register: Register | None = None) -> Bank:
     """The bank in a directory, validated against the knowledge base; raises BankError on any problem."""
     questions = [q for name in BANK_FILES for q in load_file(directory / name)]
     problems = validate(questions, documents)
@@ -193,7 +203,7 @@ def load(directory: Path, documents: dict[str, Document]) -> Bank:
         shown = "\n".join(f"- {p}" for p in problems[:20])
         more = f"\n… và {len(problems) - 20} lỗi khác" if len(problems) > 20 else ""
         raise BankError(f"Ngân hàng câu hỏi có {len(problems)} lỗi:\n{shown}{more}")
-    return Bank(questions)
+    return Bank(questions, register)
 
 
 # ---------------------------------------------------------------- validation

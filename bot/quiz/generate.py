@@ -35,7 +35,9 @@ from bot.quiz.bank import (
 )
 from bot.quiz.checks import GAP, comparable, contains, support_problems
 from bot.quiz.provisions import Ref, UnknownProvision, resolve
+from knowledge_base import validity
 from knowledge_base.model import Document, Kind, Node, Status
+from knowledge_base.validity import Register
 
 SOURCES = Path(__file__).resolve().parents[2] / "knowledge_base" / "quiz" / "sources.yaml"
 _QUIZZABLE = (Status.IN_FORCE, Status.PARTLY_SUPERSEDED)
@@ -57,8 +59,10 @@ class SourcesError(ValueError):
     """sources.yaml names something the knowledge base does not hold."""
 
 
-def generate(documents: list[Document], sources: Path = SOURCES) -> list[QuizQuestion]:
-    """All questions the sources allow, in a stable order, each checked against its provision."""
+def generate(documents: list[Document], sources: Path = SOURCES,
+             register: Register | None = None) -> list[QuizQuestion]:
+    """All questions the sources allow, in a stable order, each checked against its provision; none
+    on a unit the validity register records as changed (`knowledge_base.validity`)."""
     spec = yaml.safe_load(sources.read_text(encoding="utf-8")) or {}
     by_id = {d.id: d for d in documents}
     topics = _topics(spec.get("topics", []), by_id)
@@ -72,6 +76,9 @@ def generate(documents: list[Document], sources: Path = SOURCES) -> list[QuizQue
         for unit in _units(doc, art):
             candidates += _sentence_questions(unit, doc, topic, by_id)
         candidates += _provision_question(doc, art, topic, by_id)
+    register = register if register is not None else validity.curated()
+    candidates = [q for q in candidates if not register.for_unit(q.citation.doc, q.citation.article,
+                                                                 q.citation.clause, q.citation.point)]
     return _keep_valid(candidates, by_id)
 
 
