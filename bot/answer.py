@@ -355,6 +355,10 @@ def status_warning(chunk: Chunk, documents: dict | None = None) -> str:
     status = Status(chunk.status)
     note = ((documents or {}).get(chunk.doc) or {}).get("note", "")
     if status is Status.SUPERSEDED:
+        by = ((documents or {}).get(chunk.doc) or {}).get("superseded_by", [])
+        if by:  # the answer names the replacement, which the admin recorded with /het_hieu_luc
+            return (f"Lưu ý: văn bản này đã hết hiệu lực, được thay thế bởi văn bản số {', '.join(by)}; "
+                    "hãy áp dụng văn bản thay thế.")
         return "Lưu ý: văn bản này đã hết hiệu lực; hãy đối chiếu với văn bản thay thế trước khi áp dụng."
     if status is Status.PARTLY_SUPERSEDED:
         # The document's own note says which parts still apply (NĐ 112/2020: its viên-chức articles),

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from bot import faults
@@ -441,7 +442,8 @@ class Library:
             raise UnknownDocument(doc_id)
         validity = Validity(status=status, note=note or doc.validity.note,
                             superseded_by=superseded_by if superseded_by is not None else doc.validity.superseded_by,
-                            replaces=doc.validity.replaces)
+                            replaces=doc.validity.replaces, basis="ghi nhận của quản trị viên",
+                            as_of=date.today().strftime("%d/%m/%Y"))
         updated = replace(doc, validity=validity)
         self.add(updated, actor=actor, replace=True, action="status", reason=note)
         return updated

@@ -94,6 +94,7 @@ def _doc_meta(doc: Document, n_chunks: int) -> dict:
     return {"hash": document_hash(doc), "chunks": n_chunks, "status": doc.validity.status.value,
             "title": doc.display_name, "type": doc.doc_type, "subject": doc.title, "scope": doc.scope,
             "validity": doc.validity.label, "note": doc.validity.note, "replaces": list(doc.validity.replaces),
+            "superseded_by": list(doc.validity.superseded_by),
             "name": doc.name}
 
 

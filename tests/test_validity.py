@@ -249,3 +249,15 @@ def test_a_title_that_names_a_dated_act_keeps_the_documents_own_issuer_and_date(
     assert doc.title.endswith("đơn vị sự nghiệp")
     assert doc.validity.status is Status.UNVERIFIED
     assert audit.garbled(doc) == []
+
+
+def test_a_document_marked_superseded_names_its_replacement_and_who_recorded_it(settings, library, data, tmp_path):
+    lib = _lib(settings, library, data)
+    admin = Admin(lib.settings, lib, Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}"))
+    reply = run_command(admin, Actor("zalo", "7"), "het_hieu_luc", ["42/2013/QH13", "99/2026/QH15"])
+    assert "42/2013/QH13" in reply
+    answer = Answerer(lib.index, register=lib.register()).ask("Khi tiếp dân công chức có phải đeo thẻ không?")
+    tcd = next(c for c in answer.citations if c.doc == "42/2013/QH13")
+    assert re.fullmatch(r"hết hiệu lực theo ghi nhận của quản trị viên, cập nhật \d{2}/\d{2}/\d{4}", tcd.validity)
+    assert answer.citations[0].doc == "42/2013/QH13", "the rule for receiving citizens still answers first"
+    assert "được thay thế bởi văn bản số 99/2026/QH15" in answer.answer
