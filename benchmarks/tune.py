@@ -200,36 +200,33 @@ def cut(seen: list[tuple[bool, float]]) -> tuple[float, dict]:
                     "out_of_scope_refused": right}
 
 
-def domain_out_of_fold(ours: list[Group], penalty: float) -> tuple[dict[str, float], rerank.Head]:
-    """Each question's domain log-odds from a head fitted on the other folds, and the head fitted on all."""
+def question_head(ours: list[Group], x: np.ndarray, penalty: float) -> tuple[np.ndarray, rerank.Head]:
+    """A head over one row per question, labelled in scope or not: each question's probability from
+    the head fitted on the other folds, and the head fitted on all of them."""
     fold_of = folds(ours)
-    x = np.vstack([rerank.domain_row(g.vector) for g in ours])
     y = np.asarray([float(g.in_scope) for g in ours])
     fold = np.asarray([fold_of[g.id.rstrip("~")] for g in ours])
-    found: dict[str, float] = {}
+    found = np.zeros(len(ours))
     for f in range(FOLDS):
         head = logistic(x[fold != f], y[fold != f], np.ones(int((fold != f).sum())), penalty)
-        for g, p in zip([g for g, k in zip(ours, fold == f, strict=True) if k], head.probability(x[fold == f]),
-                        strict=True):
-            found[g.id] = float(np.log(max(p, 1e-9) / max(1 - p, 1e-9)))
+        found[fold == f] = head.probability(x[fold == f])
     return found, logistic(x, y, np.ones(len(y)), penalty)
+
+
+def domain_out_of_fold(ours: list[Group], penalty: float) -> tuple[dict[str, float], rerank.Head]:
+    """Each question's domain log-odds from a head that did not see it, and the head fitted on all."""
+    found, head = question_head(ours, np.vstack([rerank.domain_row(g.vector) for g in ours]), penalty)
+    return {g.id: float(np.log(max(p, 1e-9) / max(1 - p, 1e-9))) for g, p in zip(ours, found, strict=True)}, head
 
 
 def answerable_out_of_fold(ours: list[Group], article_p: dict[str, np.ndarray], domain: dict[str, float],
                            penalty: float) -> tuple[dict[str, float], rerank.Head]:
-    """Each question's answerable probability from a head fitted on the other folds, and the head
-    fitted on all. Its inputs are out-of-fold themselves, as at run time no head has seen the question."""
-    fold_of = folds(ours)
+    """Each question's answerable probability from a head that did not see it, and the head fitted on
+    all. Its inputs are out-of-fold themselves, as at run time no head has seen the question."""
     x = np.vstack([rerank.answerable_row(article_p[g.id], domain[g.id]) for g in ours])
-    y = np.asarray([float(g.in_scope) for g in ours])
-    fold = np.asarray([fold_of[g.id.rstrip("~")] for g in ours])
-    found: dict[str, float] = {}
-    for f in range(FOLDS):
-        head = logistic(x[fold != f], y[fold != f], np.ones(int((fold != f).sum())), penalty)
-        for g, p in zip([g for g, k in zip(ours, fold == f, strict=True) if k], head.probability(x[fold == f]),
-                        strict=True):
-            found[g.id] = float(p) if len(g.y) else 0.0  # nothing found is always refused
-    return found, logistic(x, y, np.ones(len(y)), penalty)
+    found, head = question_head(ours, x, penalty)
+    # Nothing found is always refused.
+    return {g.id: float(p) if len(g.y) else 0.0 for g, p in zip(ours, found, strict=True)}, head
 
 
 def fit_refusal(ours: list[Group], article_p: dict[str, np.ndarray]) -> tuple[rerank.Head, rerank.Head, float, dict]:

@@ -36,6 +36,19 @@ def library(settings):
     return lib
 
 
+@pytest.fixture
+def data(settings, library, tmp_path):
+    """A copy of the session's data directory (knowledge base, index, caches), the test's to change."""
+    import shutil
+
+    root = tmp_path / "data"
+    root.mkdir()
+    for name in ("knowledge_base", "index", "cache"):
+        if (settings.data_dir / name).exists():
+            shutil.copytree(settings.data_dir / name, root / name, symlinks=True)
+    return root
+
+
 @pytest.fixture(scope="session")
 def answerer(library):
     from bot.answer import Answerer

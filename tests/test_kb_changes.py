@@ -11,7 +11,6 @@ import io
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -42,17 +41,6 @@ Ban hành Quy định giờ làm việc tại bộ phận một cửa
 Công chức bộ phận một cửa mặc áo sơ mi trắng vào ngày thứ Bảy.
 """
 SATURDAY = "Bộ phận một cửa có tiếp nhận hồ sơ ngày thứ Bảy không?"
-
-
-@pytest.fixture
-def data(settings, library, tmp_path):
-    """A copy of the session's data directory, ours to break."""
-    root = tmp_path / "data"
-    root.mkdir()
-    for name in ("knowledge_base", "index", "cache"):
-        if (settings.data_dir / name).exists():
-            shutil.copytree(settings.data_dir / name, root / name, symlinks=True)
-    return root
 
 
 def _run(data: Path, *args: str, stdin: bytes | None = None, kill_at: str | None = None,

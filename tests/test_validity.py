@@ -8,13 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
-
-import pytest
 
 from bot.admin import Actor, Admin
 from bot.answer import Answerer
@@ -25,17 +22,6 @@ from knowledge_base import audit, store, validity
 from knowledge_base.model import Status
 
 CBCC = "80/2025/QH15"
-
-
-@pytest.fixture
-def data(settings, library, tmp_path):
-    """A copy of the session's data directory, ours to change."""
-    root = tmp_path / "data"
-    root.mkdir()
-    for name in ("knowledge_base", "index", "cache"):
-        if (settings.data_dir / name).exists():
-            shutil.copytree(settings.data_dir / name, root / name, symlinks=True)
-    return root
 
 
 def _lib(settings, library, data: Path) -> Library:
