@@ -19,18 +19,20 @@ trained by `benchmarks/tune.py` on data that is not evaluated on) read it:
 - the **answerable** head: from the likeliest article's probability and the domain log-odds, the
   probability that anything found answers, which refusal reads (`refusal.min_confidence`).
 
-Out of fold on the tune questions (benchmarks/tune.py), refusal on the article probability alone
-refused 100 of 142 out-of-scope questions (110 with a separate cosine floor) at 8 of 216 in-scope;
-with the domain head 133 at 7. Its cost, on the dev set (written by someone else, never trained
-on): 5 of 75 in-scope questions refused (with and without diacritics) against 2. The domain head
-learns from how our out-of-scope questions are worded, so it is the one part of this stage most
-likely to overfit its writers; RESULTS.md reports it on the frozen test half.
+Out of fold on the tune questions (benchmarks/tune.py, shipped model), refusal on the article
+probability alone refuses 100 of 142 out-of-scope questions at 9 of 234 in-scope; with the domain
+head, 127 at 7. (Before the domain head, the article probability with a separate cosine floor
+refused 110 of 142 at 8 of 216.) On the dev set, never trained on, the product refuses 2 of 39
+in-scope questions and 5 of 6 out of scope (RESULTS.md). The domain head learns from how our
+out-of-scope questions are worded, so it is the one part of this stage most likely to overfit its
+writers; RESULTS.md reports it on the frozen test half.
 Candidate-level summaries tried as the answerable head's input instead (coverage, word pairs,
 facet misses, question length) did no better out of fold, and the question's length and coverage
 only looked useful because the out-of-scope training questions include short small talk.
 
-A cross-encoder over the bundled e5 was the other candidate for this stage; it is measured against
-this one in benchmarks/RESULTS.md.
+A cross-encoder over the bundled e5 was the other candidate for this stage and was not built: run
+through torch it needs more memory than the 800 MB budget and about a second per ten candidates (the
+issue's measurement), where this stage adds ~3 ms to a warm `ask`.
 """
 
 from __future__ import annotations
