@@ -481,7 +481,14 @@ def cmd_quiz_validate(library: Library, args: argparse.Namespace) -> int:
     enabled = sum(q.enabled for q in questions)
     reviewed = sum(q.reviewed for q in questions)
     print(f"Hợp lệ: {len(questions)} câu ({enabled} đang bật, {reviewed} đã duyệt) trong {directory}.")
-    for topic, n in bank.Bank(questions).topics():
+    served = bank.Bank(questions, library.register() if not args.bundled else None)
+    withheld = [q for q in questions if q.enabled and served.changed(q)]
+    if withheld:
+        # Still in the file for a trainer to rewrite, but never asked (the validity register).
+        print(f"{len(withheld)} câu đang bật không được dùng vì quy định được trích đã thay đổi "
+              "(conduct-bot kb validity list): " + ", ".join(q.id for q in withheld[:10])
+              + (" …" if len(withheld) > 10 else ""))
+    for topic, n in served.topics():
         print(f"  {topic}: {n} câu")
     return 0
 

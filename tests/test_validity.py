@@ -176,6 +176,10 @@ def test_an_admin_records_a_change_from_the_cli_and_the_next_answer_and_the_quiz
     fresh = _lib(settings, library, data)
     served = {q.id for q in fresh.quiz_bank().enabled()}
     assert not served & {q.id for q in cited if q.citation.clause in (None, "1")}
+    validated = _cli(data, "quiz", "validate")
+    assert validated.returncode == 0, validated.stderr
+    assert "không được dùng vì quy định được trích đã thay đổi" in validated.stdout
+    assert any(q.id in validated.stdout for q in cited)
     info = _cli(data, "index", "info")
     assert "80/2025/QH15" in info.stdout and "[1 quy định đã thay đổi]" in info.stdout
 
