@@ -233,8 +233,9 @@ def fit_refusal(ours: list[Group], article_p: dict[str, np.ndarray]) -> tuple[re
     """The domain and answerable heads and the refusal cut: the penalties whose out-of-fold
     probabilities refuse the most out-of-scope questions within the in-scope bound."""
     results = {}
+    domains = {dp: domain_out_of_fold(ours, dp) for dp in DOMAIN_PENALTIES}
     for dp, ap in itertools.product(DOMAIN_PENALTIES, ANSWERABLE_PENALTIES):
-        domain, domain_head = domain_out_of_fold(ours, dp)
+        domain, domain_head = domains[dp]
         probability, answerable_head = answerable_out_of_fold(ours, article_p, domain, ap)
         chosen, report = cut([(g.in_scope, probability[g.id]) for g in ours])
         results[(dp, ap)] = (domain_head, answerable_head, chosen, {"penalties": [dp, ap], **report})

@@ -18,6 +18,7 @@ from index.text import strip_diacritics
 from knowledge_base import hygiene, validity
 from knowledge_base.applicability import names
 from knowledge_base.model import Status
+from knowledge_base.provisions import Ref
 from knowledge_base.validity import CHANGES, Change, Register, Term
 from retrieval.analysis import MAX_QUESTION_CHARS, Query, applicability, missing_sources, parts
 from retrieval.hit import Hit
@@ -186,7 +187,7 @@ def current_rule(index: HybridIndex, register: Register, best: Hit, query: Query
     """When the best unit was changed, or the question names an abolished thing, and the register
     says where the rule is now: that rule (for a question about another group, none)."""
     c = best.chunk
-    reasons: list[tuple[validity.Unit, Change | None, Term | None]] = [
+    reasons: list[tuple[Ref, Change | None, Term | None]] = [
         (change.current, change, None) for change, _ in register.for_unit(c.doc, c.article, c.clause, c.point)
         if change.current is not None]
     if query is not None:
@@ -251,7 +252,8 @@ def compose(chosen: list[Hit], article: dict | None = None, query: Query | None 
     shown = {lead.term.by} if lead is not None and lead.term is not None else set()
     shown |= {c.by for h in chosen[:1] for c, _ in register.for_unit(h.chunk.doc, h.chunk.article, h.chunk.clause,
                                                                       h.chunk.point)}
-    terms = [t for t in register.terms if t.by not in shown and any(t.found_in(text) for text in quoted)]
+    found = {t for text in quoted for t in register.terms_in(text)}
+    terms = [t for t in register.terms if t in found and t.by not in shown]
     lines += [t.sentence() for t in terms]
     pool = chosen if lead is not None and lead.term is not None else chosen[1:]
     related = [h for h in pool if lead is None or lead.whole is None

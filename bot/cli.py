@@ -314,10 +314,7 @@ def cmd_kb_validity_add(library: Library, args: argparse.Namespace) -> int:
 
     def work() -> None:
         try:
-            change = validity.Change(
-                validity.parse_unit(args.unit), validity.parse_change_word(args.change), args.by.strip(),
-                validity.parse_date(args.since), args.note.strip(),
-                validity.parse_unit(args.current) if args.current else None)
+            change = validity.change_from_words(args.unit, args.change, args.by, args.since, args.note, args.current)
         except validity.RegisterError as exc:
             raise SystemExit(f"{exc}") from exc
         print(messages.change_recorded(_admin(library).record_change(_cli_actor(), change)))

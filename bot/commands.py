@@ -48,10 +48,7 @@ def record_change(admin: Admin, actor: Actor, args: list[str]) -> str:
     if len(fields) < 4 or len(fields) > 6 or not all(fields[:4]):
         return messages.VALIDITY_USAGE
     try:
-        change = validity.Change(
-            validity.parse_unit(fields[0]), validity.parse_change_word(fields[1]), fields[2],
-            validity.parse_date(fields[3]), fields[4] if len(fields) > 4 else "",
-            validity.parse_unit(fields[5]) if len(fields) > 5 and fields[5] else None)
+        change = validity.change_from_words(*fields)
     except validity.RegisterError as exc:
         return f"{exc} {messages.VALIDITY_USAGE}"
     return messages.change_recorded(admin.record_change(actor, change))

@@ -49,6 +49,7 @@ from knowledge_base.history import History, Version
 from knowledge_base.limits import Limits
 from knowledge_base.limits import default as default_limits
 from knowledge_base.model import Document, Kind, Status, Validity
+from knowledge_base.provisions import Ref
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ class Library:
         documents = {d.id: d for d in self.documents()}
         by_key = {ids.loose_key(doc_id): doc_id for doc_id in documents}
 
-        def as_stored(unit: validity.Unit | None) -> validity.Unit | None:  # "59/2019/ND-CP" → "59/2019/NĐ-CP"
+        def as_stored(unit: Ref | None) -> Ref | None:  # "59/2019/ND-CP" → "59/2019/NĐ-CP"
             return replace(unit, doc=by_key.get(ids.loose_key(unit.doc), unit.doc)) if unit else None
 
         change = replace(change, unit=as_stored(change.unit), current=as_stored(change.current))

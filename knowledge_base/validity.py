@@ -18,16 +18,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
 
 from index.text import strip_diacritics
 from knowledge_base import ids
-from knowledge_base.model import Kind
+from knowledge_base.provisions import Ref, UnknownProvision, resolve
 
 log = logging.getLogger(__name__)
 
@@ -50,46 +50,15 @@ class RegisterError(ValueError):
 
 
 @dataclass(frozen=True)
-class Unit:
-    """A provision: a whole document (article None), an Điều, a khoản or an điểm."""
-
-    doc: str
-    article: str | None = None
-    clause: str | None = None
-    point: str | None = None
-
-    def covers(self, doc: str, article: str | None, clause: str | None, point: str | None) -> bool:
-        """The given unit lies wholly inside this one."""
-        if ids.loose_key(doc) != ids.loose_key(self.doc):
-            return False
-        return all(mine is None or mine == theirs
-                   for mine, theirs in ((self.article, article), (self.clause, clause), (self.point, point)))
-
-    def within(self, doc: str, article: str | None, clause: str | None, point: str | None) -> bool:
-        """This unit lies inside the given one (a quoted Điều whose one khoản was repealed)."""
-        return Unit(doc, article, clause, point).covers(self.doc, self.article, self.clause, self.point)
-
-    def label(self) -> str:
-        """"khoản 3 Điều 51" (without the document: the answer names it next to it)."""
-        parts = [f"điểm {self.point}" if self.point else "", f"khoản {self.clause}" if self.clause else "",
-                 f"Điều {self.article}" if self.article else ""]
-        return " ".join(p for p in parts if p)
-
-    def to_dict(self) -> dict:
-        return {k: v for k, v in (("doc", self.doc), ("article", self.article), ("clause", self.clause),
-                                  ("point", self.point)) if v}
-
-
-@dataclass(frozen=True)
 class Change:
     """One recorded change to one unit."""
 
-    unit: Unit
+    unit: Ref
     change: str  # a key of CHANGES
     by: str  # the provision that made it, as cited ("khoản 2 Điều 29 Nghị định số 172/2025/NĐ-CP")
     since: date
     note: str = ""  # one sentence for the reader: what the current rule is
-    current: Unit | None = None  # where the current rule is, when it is in the knowledge base
+    current: Ref | None = None  # where the current rule is, when it is in the knowledge base
     recorded_by: str = ""  # who added it (admin entries)
 
     @property
@@ -123,11 +92,13 @@ class Term:
     note: str
     # Where the rule that replaced what the words named is, when a question that uses them should be
     # answered with it first ("có còn bị giáng chức không?" → the current list of forms).
-    current: Unit | None = None
+    current: Ref | None = None
 
-    def found_in(self, text: str) -> bool:
-        """Whole words, case, dashes and tone placement ignored ("Uỷ ban" is "Ủy ban")."""
-        return f" {_fold(self.phrase)} " in f" {_fold(text)} "
+    @cached_property
+    def folded(self) -> str:
+        """The phrase as `terms_in` compares it: whole words, case, dashes and tone placement
+        ignored ("Uỷ ban" is "Ủy ban")."""
+        return f" {_fold(self.phrase)} "
 
     def sentence(self) -> str:
         return f"Lưu ý: {self.note} (từ {self.since:%d/%m/%Y}, theo {self.by})."
@@ -148,15 +119,17 @@ class Register:
                   if c.unit.within(doc, article, clause, point) and not c.unit.covers(doc, article, clause, point)]
         return found
 
-    def not_current(self, doc: str, article: str | None, clause: str | None = None, point: str | None = None) -> bool:
-        """The unit as a whole is no longer the rule."""
-        return any(c.not_current and whole for c, whole in self.for_unit(doc, article, clause, point))
+    def touches(self, ref: Ref) -> bool:
+        """A change is recorded to this unit or a part of it (the quiz never asks about it)."""
+        return bool(self.for_unit(ref.doc, ref.article, ref.clause, ref.point))
 
     def for_document(self, doc: str) -> list[Change]:
         return [c for c in self.changes if ids.loose_key(c.unit.doc) == ids.loose_key(doc)]
 
     def terms_in(self, text: str) -> list[Term]:
-        return [t for t in self.terms if t.found_in(text)]
+        """The terms a text contains; the text is folded once, whatever the number of terms."""
+        folded = f" {_fold(text)} "
+        return [t for t in self.terms if t.folded in folded]
 
 
 def _fold(text: str) -> str:
@@ -246,7 +219,7 @@ def _term(entry: object, where: str) -> Term:
                 _unit(entry["current"], where) if entry.get("current") else None)
 
 
-def _unit(value: object, where: str) -> Unit:
+def _unit(value: object, where: str) -> Ref:
     if not isinstance(value, Mapping) or not value.get("doc"):
         raise RegisterError(f"{where}: đơn vị phải ghi doc (số hiệu văn bản) và article/clause/point nếu có.")
     unknown = set(value) - {"doc", "article", "clause", "point"}
@@ -255,7 +228,7 @@ def _unit(value: object, where: str) -> Unit:
     parts = [str(value[k]) if value.get(k) is not None else None for k in ("article", "clause", "point")]
     if parts[2] and not parts[1] or parts[1] and not parts[0]:
         raise RegisterError(f"{where}: điểm phải kèm khoản, khoản phải kèm Điều.")
-    return Unit(str(value["doc"]).strip(), *parts)
+    return Ref(str(value["doc"]).strip(), *parts)
 
 
 def parse_date(text: str) -> date:
@@ -267,14 +240,11 @@ def _date(value: object, where: str) -> date:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for pattern in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{1,2})/(\d{1,2})/(\d{4})"):
-        match = re.fullmatch(pattern, text)
-        if match:
-            a, b, c = (int(g) for g in match.groups())
-            try:
-                return date(a, b, c) if pattern.startswith("(\\d{4})") else date(c, b, a)
-            except ValueError:
-                break
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            continue
     raise RegisterError(f"{where}: ngày '{text}' không hợp lệ (viết 2025-07-01 hoặc 01/07/2025).")
 
 
@@ -286,6 +256,14 @@ CHANGE_WORDS = {
 }
 
 
+def change_from_words(unit: str, change: str, by: str, since: str, note: str = "",
+                      current: str | None = None) -> Change:
+    """A change as an admin types it, on the command line or in chat ("khoản 3 Điều 51 36/2018/QH14",
+    "bãi bỏ", …); RegisterError says what is wrong."""
+    return Change(parse_unit(unit), parse_change_word(change), by.strip(), parse_date(since), note.strip(),
+                  parse_unit(current) if current else None)
+
+
 def parse_change_word(text: str) -> str:
     """"bãi bỏ" → "repealed"; RegisterError with the accepted words otherwise."""
     folded = _fold(text)
@@ -295,9 +273,8 @@ def parse_change_word(text: str) -> str:
     raise RegisterError(f"Loại thay đổi '{text}' không hợp lệ; dùng: bãi bỏ, thay thế, sửa đổi, không còn phù hợp.")
 
 
-def parse_unit(text: str) -> Unit:
-    """"khoản 3 Điều 51 Luật 36/2018/QH14" (any order, with or without diacritics) → Unit."""
-    folded = strip_diacritics(text).lower()
+def parse_unit(text: str) -> Ref:
+    """"khoản 3 Điều 51 Luật 36/2018/QH14" (any order, with or without diacritics) → Ref."""
     number = next((w for w in text.split() if "/" in w or re.fullmatch(r"\d+-[\w-]+", w)), None)
     if number is None:
         raise RegisterError(f"Không thấy số hiệu văn bản trong '{text}' (ví dụ: khoản 3 Điều 51 36/2018/QH14).")
@@ -305,21 +282,19 @@ def parse_unit(text: str) -> Unit:
         doc = ids.canonical(number.strip(".,;"))
     except ids.InvalidId as exc:
         raise RegisterError(str(exc)) from exc
-    found = {name: re.search(rf"\b{word}\s+([0-9]+[a-z]?|[a-z]\d?)\b", folded)
-             for name, word in (("article", "dieu"), ("clause", "khoan"), ("point", "diem"))}
-    parts = [m.group(1) if m else None for m in found.values()]
-    if parts[2]:  # điểm đ: the letter as written
-        parts[2] = re.search(r"(?i)\bđiểm\s+(\w)", text).group(1).lower() if re.search(r"(?i)\bđiểm\s+đ\b", text) \
-            else parts[2]
+    # The keywords with or without marks; the numbers and letters as written (điểm đ stays đ).
+    lower = text.lower()
+    parts = [m.group(1) if (m := re.search(rf"\b(?:{words})\s+([0-9]+[a-zđ]?|[a-zđ]\d?)\b", lower)) else None
+             for words in ("điều|dieu", "khoản|khoan", "điểm|diem")]
     if parts[2] and not parts[1] or parts[1] and not parts[0]:
         raise RegisterError(f"'{text}': điểm phải kèm khoản, khoản phải kèm Điều.")
-    return Unit(doc, *parts)
+    return Ref(doc, *parts)
 
 
 def problems(register: Register, documents: Mapping[str, object]) -> list[str]:
     """What in the register does not match the documents: a unit or a current rule that is not in
     the knowledge base. `documents`: id → knowledge_base.model.Document."""
-    by_key = {ids.loose_key(doc_id): doc for doc_id, doc in documents.items()}
+    by_key = {ids.loose_key(doc_id): doc_id for doc_id in documents}
     found: list[str] = []
     pairs = [(role, unit) for change in register.changes
              for role, unit in (("đơn vị", change.unit), ("quy định hiện hành", change.current))]
@@ -327,27 +302,15 @@ def problems(register: Register, documents: Mapping[str, object]) -> list[str]:
     for role, unit in pairs:
         if unit is None:
             continue
-        doc = by_key.get(ids.loose_key(unit.doc))
-        if doc is None:
+        doc_id = by_key.get(ids.loose_key(unit.doc))
+        if doc_id is None:
             found.append(f"{role} {unit.label()} {unit.doc}: văn bản không có trong kho")
-        elif unit.article and not has_unit(doc, unit):
+            continue
+        try:
+            resolve(replace(unit, doc=doc_id), documents)  # type: ignore[arg-type]
+        except UnknownProvision:
             found.append(f"{role} {unit.label()} {unit.doc}: không có trong văn bản")
     return found
-
-
-def has_unit(doc: object, unit: Unit) -> bool:
-    """The document (knowledge_base.model.Document) has this Điều, khoản and điểm."""
-    for article in doc.articles():  # type: ignore[attr-defined]
-        if article.number != unit.article:
-            continue
-        if unit.clause is None:
-            return True
-        for clause in article.children:
-            if clause.kind in (Kind.CLAUSE, Kind.SUBITEM) and clause.number == unit.clause:
-                if unit.point is None:
-                    return True
-                return any(p.kind is Kind.POINT and p.number == unit.point for p in clause.children)
-    return False
 
 
 def dump(changes: list[Change], path: Path) -> bytes:

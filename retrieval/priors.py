@@ -19,11 +19,10 @@ from retrieval.analysis import Query, applicability, cues
 from retrieval.settings import Priors
 
 
-def applicability_priors(index: HybridIndex, query: Query, factor: float, outside: float | None = None) -> np.ndarray:
+def applicability_priors(index: HybridIndex, query: Query, factor: float, outside: float) -> np.ndarray:
     """`factor` for chunks that bind only groups the question does not name (`outside` when those
     groups are all outside the civil service), 1 elsewhere."""
     out = np.ones(len(index), dtype=np.float32)
-    outside = factor if outside is None else outside
     if factor == 1.0 and outside == 1.0:
         return out
     service_outsiders = cues().outside_service

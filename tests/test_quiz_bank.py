@@ -9,9 +9,9 @@ import pytest
 from bot.quiz import bank
 from bot.quiz.checks import comparable, contains
 from bot.quiz.generate import generate
-from bot.quiz.provisions import Ref, resolve
 from knowledge_base import store
 from knowledge_base.model import Status
+from knowledge_base.provisions import Ref, resolve
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.quiz.provisions import Ref, UnknownProvision, resolve
 from index.text import strip_diacritics
 from knowledge_base.model import Document
+from knowledge_base.provisions import Ref, UnknownProvision, resolve
 from knowledge_base.validity import Register
 
 KINDS = ("multiple_choice", "true_false", "fill_gap", "provision")
@@ -136,8 +136,7 @@ class Bank:
 
     def changed(self, q: QuizQuestion) -> bool:
         """The validity register records a change to the unit the question cites (or a part of it)."""
-        c = q.citation
-        return bool(self.register and self.register.for_unit(c.doc, c.article, c.clause, c.point))
+        return bool(self.register and self.register.touches(q.citation))
 
     def topics(self) -> list[tuple[str, int]]:
         """Topics of the enabled questions with their counts, largest first."""

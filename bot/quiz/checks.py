@@ -12,8 +12,8 @@ import re
 import unicodedata
 
 from bot.quiz.bank import TRUE_FALSE, QuizQuestion
-from bot.quiz.provisions import Provision
 from knowledge_base.model import Document
+from knowledge_base.provisions import Provision
 
 GAP = "___"
 _QUOTED = re.compile(r"«(.+?)»", re.S)

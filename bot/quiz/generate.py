@@ -34,9 +34,9 @@ from bot.quiz.bank import (
     shape_problems,
 )
 from bot.quiz.checks import GAP, comparable, contains, support_problems
-from bot.quiz.provisions import Ref, UnknownProvision, resolve
 from knowledge_base import validity
 from knowledge_base.model import Document, Kind, Node, Status
+from knowledge_base.provisions import Ref, UnknownProvision, resolve
 from knowledge_base.validity import Register
 
 SOURCES = Path(__file__).resolve().parents[2] / "knowledge_base" / "quiz" / "sources.yaml"
@@ -77,8 +77,7 @@ def generate(documents: list[Document], sources: Path = SOURCES,
             candidates += _sentence_questions(unit, doc, topic, by_id)
         candidates += _provision_question(doc, art, topic, by_id)
     register = register if register is not None else validity.curated()
-    candidates = [q for q in candidates if not register.for_unit(q.citation.doc, q.citation.article,
-                                                                 q.citation.clause, q.citation.point)]
+    candidates = [q for q in candidates if not register.touches(q.citation)]
     return _keep_valid(candidates, by_id)
 
 

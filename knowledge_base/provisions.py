@@ -1,14 +1,15 @@
-"""Finding a cited provision in the knowledge base, so every quiz question can be checked against it.
+"""A provision named by (document, Điều, khoản, điểm), and finding it in the knowledge base.
 
-A question names its proof as (document, Điều, khoản, điểm). Resolving that reference gives the
-unit's verbatim text and the citation label the answers use, so a quiz explanation cites exactly
-as a chat answer would.
+A quiz question names its proof this way, and the validity register names the units it changes.
+Resolving a reference gives the unit's verbatim text and the citation label the answers use, so a
+quiz explanation cites exactly as a chat answer would.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge_base import ids
 from knowledge_base.citation import Location, label, unit_label
 from knowledge_base.model import CONTAINER_KINDS, Document, Kind, Node
 
@@ -36,6 +37,21 @@ class Ref:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
+
+    def covers(self, doc: str, article: str | None, clause: str | None, point: str | None) -> bool:
+        """The given unit lies wholly inside this one (the number however spelt)."""
+        if ids.loose_key(doc) != ids.loose_key(self.doc):
+            return False
+        return all(mine is None or mine == theirs
+                   for mine, theirs in ((self.article, article), (self.clause, clause), (self.point, point)))
+
+    def within(self, doc: str, article: str | None, clause: str | None, point: str | None) -> bool:
+        """This unit lies inside the given one (a quoted Điều whose one khoản was repealed)."""
+        return Ref(doc, article, clause, point).covers(self.doc, self.article, self.clause, self.point)
+
+    def label(self) -> str:
+        """"khoản 3 Điều 51", without the document."""
+        return unit_label(Location(self.article, self.clause, self.point))
 
 
 @dataclass(frozen=True)
