@@ -1,76 +1,26 @@
 """The bot's database on SQLite always, and on a real PostgreSQL server when one is reachable.
 
 Set CONDUCT_TEST_DATABASE_URL (e.g. from `bash scripts/postgres.sh`) to run every test on PostgreSQL
-too; each test then gets a schema of its own, dropped afterwards.
+too; each test then gets a schema of its own, dropped afterwards (the fixtures are in conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
 import threading
-import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import URL
+from sqlalchemy import func, select
 
 from bot.storage import Store, normalize_url
 from bot.storage.tables import Feedback, Question, User
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("CONDUCT_TEST_DATABASE_URL", "")
 NOW = datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
-
-MakeStore = Callable[..., Store]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> Iterator[URL]:
-    """One empty database per test; several Stores may open it, like several bot workers."""
-    if request.param == "sqlite":
-        yield normalize_url(f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}")
-        return
-    if not PG_URL:
-        pytest.skip("CONDUCT_TEST_DATABASE_URL is not set (bash scripts/postgres.sh starts a server)")
-    base = normalize_url(PG_URL)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # an unreachable server is a skip, not a failure: CI may have none
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {base.render_as_string()} is not reachable: {exc}")
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"})
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def make_store(database_url) -> Iterator[MakeStore]:
-    stores: list[Store] = []
-
-    def make(**kwargs) -> Store:
-        stores.append(Store(database_url, **kwargs))
-        return stores[-1]
-
-    yield make
-    for store in stores:
-        store.close()
-
-
-@pytest.fixture
-def store(make_store) -> Store:
-    return make_store()
 
 
 def column(store: Store, query) -> list:

@@ -1,5 +1,5 @@
 """The bot's database: users and roles, questions, feedback, admin audit and the document registry."""
 
-from bot.storage.store import AuditEntry, DocumentRecord, Stats, Store, normalize_url
+from bot.storage.store import AuditEntry, DocumentRecord, Review, ReviewItem, Stats, Store, normalize_url
 
-__all__ = ["AuditEntry", "DocumentRecord", "Stats", "Store", "normalize_url"]
+__all__ = ["AuditEntry", "DocumentRecord", "Review", "ReviewItem", "Stats", "Store", "normalize_url"]

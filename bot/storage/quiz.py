@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.store import Id, Store
@@ -38,6 +38,14 @@ class Round:
     @property
     def total(self) -> int:
         return len(self.question_ids)
+
+
+@dataclass(frozen=True)
+class RoundSummary(Round):
+    """A past round for a listing: who took part (late answers included) and how many questions were posted."""
+
+    participants: int
+    asked: int
 
 
 @dataclass(frozen=True)
@@ -276,3 +284,35 @@ class QuizRecords:
             for question_id, correct, at in s.execute(query):
                 out[question_id] = (bool(correct), at)
         return out
+
+    # Statistics
+
+    def question_rates(self, since: datetime | None = None) -> dict[str, tuple[int, int]]:
+        """Per bank question: (answers, correct) over every round, practice and group; late answers are left
+        out, as on the leaderboard, so a question is judged by the answers that counted."""
+        right = func.coalesce(func.sum(case((QuizAnswer.correct.is_(True), 1), else_=0)), 0)
+        query = (select(QuizAsk.question_id, func.count(), right).select_from(QuizAnswer)
+                 .join(QuizAsk, QuizAnswer.ask_id == QuizAsk.id)
+                 .where(QuizAnswer.late.is_(False))
+                 .group_by(QuizAsk.question_id))
+        if since is not None:
+            query = query.where(QuizAnswer.answered_at >= since)
+        with self._session(write=False) as s:
+            return {str(qid): (int(n), int(ok)) for qid, n, ok in s.execute(query)}
+
+    def rounds(self, kind: str = "group", limit: int = 50) -> list[RoundSummary]:
+        """Rounds that are over (finished or stopped), newest first, with participant and question counts."""
+        query = (select(QuizRound).where(QuizRound.kind == kind, QuizRound.status.in_(("finished", "stopped")))
+                 .order_by(QuizRound.started_at.desc(), QuizRound.id.desc()).limit(limit))
+        with self._session(write=False) as s:
+            rows = [_round(r) for r in s.scalars(query)]
+            ids = [r.id for r in rows]
+            asked = dict(s.execute(select(QuizAsk.round_id, func.count()).where(QuizAsk.round_id.in_(ids))
+                                   .group_by(QuizAsk.round_id)).all())
+            # Distinct people first, then counted per round: COUNT(DISTINCT a, b) is not portable.
+            people = (select(QuizAsk.round_id, QuizAnswer.channel, QuizAnswer.user_id).distinct()
+                      .select_from(QuizAnswer).join(QuizAsk, QuizAnswer.ask_id == QuizAsk.id)
+                      .where(QuizAsk.round_id.in_(ids)).subquery())
+            counts = dict(s.execute(select(people.c.round_id, func.count()).group_by(people.c.round_id)).all())
+        return [RoundSummary(**vars(r), participants=int(counts.get(r.id, 0)), asked=int(asked.get(r.id, 0)))
+                for r in rows]

@@ -19,14 +19,25 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, create_engine, event, func, select, update
+from sqlalchemy import Engine, and_, case, create_engine, event, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from bot.storage.tables import ROLES, AdminAudit, Base, Document, Feedback, Question, User, utcnow
+from bot.storage.tables import (
+    ROLES,
+    VERDICTS,
+    AdminAudit,
+    Base,
+    Document,
+    Feedback,
+    Question,
+    QuestionReview,
+    User,
+    utcnow,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 MAX_STATS_DAYS = 366
@@ -67,6 +78,33 @@ class DocumentRecord:
     source: str | None
     removed: bool
     removed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """An admin's verdict on a question (see `QuestionReview`)."""
+
+    verdict: str
+    note: str
+    provision: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A question worth an admin's look: refused, or voted down at least once."""
+
+    id: int
+    asked_at: datetime
+    channel: str
+    text: str
+    refused: bool
+    citations: list[str]
+    top_citation: str | None
+    up: int
+    down: int
+    review: Review | None
 
 
 @dataclass(frozen=True)
@@ -216,18 +254,122 @@ class Store:
 
     # Admin audit
 
-    def audit(self, channel: str, user_id: Id, action: str, detail: str, result: str) -> None:
+    def audit(
+        self, channel: str, user_id: Id, action: str, detail: str, result: str, *, at: datetime | None = None
+    ) -> None:
         """`result` is "ok…", "refused: <why>" (the request was not allowed or not valid) or "error: <what>"
-        (it failed inside); call it for refusals and failures too, that is when it matters."""
+        (it failed inside); call it for refusals and failures too, that is when it matters. `at` is for tests."""
+        row = AdminAudit(channel=channel, user_id=str(user_id), action=action, detail=detail, result=result,
+                         at=_aware(at) if at else utcnow())
         with self._session() as s:
-            s.add(AdminAudit(channel=channel, user_id=str(user_id), action=action, detail=detail, result=result))
+            s.add(row)
 
-    def audit_log(self, limit: int = 50) -> list[AuditEntry]:
-        """Newest first."""
-        query = select(AdminAudit).order_by(AdminAudit.at.desc(), AdminAudit.id.desc()).limit(limit)
+    def audit_log(
+        self,
+        limit: int = 50,
+        *,
+        action: str | None = None,
+        channel: str | None = None,
+        user_id: Id | None = None,
+        result: str | None = None,
+        since: datetime | None = None,
+        offset: int = 0,
+    ) -> list[AuditEntry]:
+        """Newest first; `result` matches a prefix ("ok", "refused", "error"), the other filters exactly."""
+        query = select(AdminAudit)
+        if action is not None:
+            query = query.where(AdminAudit.action == action)
+        if channel is not None:
+            query = query.where(AdminAudit.channel == channel)
+        if user_id is not None:
+            query = query.where(AdminAudit.user_id == str(user_id))
+        if result is not None:
+            query = query.where(AdminAudit.result.startswith(result, autoescape=True))
+        if since is not None:
+            query = query.where(AdminAudit.at >= _aware(since))
+        query = query.order_by(AdminAudit.at.desc(), AdminAudit.id.desc()).limit(limit).offset(offset)
         with self._session(write=False) as s:
             rows = s.scalars(query)
             return [AuditEntry(r.at, r.channel, r.user_id, r.action, r.detail, r.result) for r in rows]
+
+    def audit_actions(self) -> list[str]:
+        """Every action that was ever audited, sorted: the choices of an audit filter."""
+        with self._session(write=False) as s:
+            return list(s.scalars(select(AdminAudit.action).distinct().order_by(AdminAudit.action)))
+
+    # Reviewing questions the bot could not answer well
+
+    def review_questions(self, days: int = 30, limit: int = 200, *, now: datetime | None = None) -> list[ReviewItem]:
+        """Questions of the last `days` days that were refused or voted down, newest first, with their votes
+        and verdict. Questions whose text was not logged are left out: there is nothing to review."""
+        now = _aware(now) if now else utcnow()
+        votes = (
+            select(
+                Feedback.question_id.label("question_id"),
+                func.sum(case((Feedback.value == 1, 1), else_=0)).label("up"),
+                func.sum(case((Feedback.value == -1, 1), else_=0)).label("down"),
+            )
+            .group_by(Feedback.question_id)
+            .subquery()
+        )
+        down = func.coalesce(votes.c.down, 0)
+        query = (
+            select(Question, func.coalesce(votes.c.up, 0), down, QuestionReview)
+            .outerjoin(votes, votes.c.question_id == Question.id)
+            .outerjoin(QuestionReview, QuestionReview.question_id == Question.id)
+            .where(
+                Question.asked_at >= now - timedelta(days=days),
+                Question.asked_at <= now,
+                Question.text.is_not(None),
+                or_(Question.refused.is_(True), down > 0),
+            )
+            .order_by(Question.asked_at.desc(), Question.id.desc())
+            .limit(limit)
+        )
+        with self._session(write=False) as s:
+            return [
+                ReviewItem(
+                    id=q.id,
+                    asked_at=q.asked_at,
+                    channel=q.channel,
+                    text=str(q.text),
+                    refused=q.refused,
+                    citations=list(q.citations or []),
+                    top_citation=q.top_citation,
+                    up=int(up),
+                    down=int(down_votes),
+                    review=Review(r.verdict, r.note, r.provision, r.by, r.at) if r else None,
+                )
+                for q, up, down_votes, r in s.execute(query)
+            ]
+
+    def review_question(
+        self, question_id: int, verdict: str, *, note: str = "", provision: str | None = None, by: str
+    ) -> None:
+        """One verdict per question: a later one replaces the earlier. KeyError for an unknown question."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
+        values = {"verdict": verdict, "note": note, "provision": provision, "by": by, "at": utcnow()}
+        stmt = self._insert(QuestionReview).values(question_id=question_id, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=[QuestionReview.question_id], set_=values)
+        with self._session() as s:
+            if s.get(Question, question_id) is None:
+                raise KeyError(f"no question {question_id}")
+            s.execute(stmt)
+
+    def missing_reports(self) -> list[tuple[str, int, datetime]]:
+        """What admins found missing from the knowledge base: each note, how often, and when last; most
+        frequent first, so the gaps that cost the most answers are filled first."""
+        n = func.count().label("n")
+        latest = func.max(QuestionReview.at).label("latest")
+        query = (
+            select(QuestionReview.note, n, latest)
+            .where(QuestionReview.verdict == "missing")
+            .group_by(QuestionReview.note)
+            .order_by(n.desc(), latest.desc(), QuestionReview.note)
+        )
+        with self._session(write=False) as s:
+            return [(str(note), int(count), at) for note, count, at in s.execute(query)]
 
     # Document registry
 
@@ -296,6 +438,13 @@ class Store:
             ]
 
     # Statistics
+
+    def last_questions(self) -> dict[str, datetime]:
+        """When each channel last brought a question: the console's sign that a bot channel is alive."""
+        query = select(Question.channel, func.max(Question.asked_at)).group_by(Question.channel)
+        with self._session(write=False) as s:
+            return {str(channel): at for channel, at in s.execute(query) if at is not None}
+
 
     def stats(self, days: int = 7, *, now: datetime | None = None, top: int = 5, unanswered: int = 5) -> Stats:
         """The last `days` calendar days up to today, in the time zone of `now` (UTC by default).

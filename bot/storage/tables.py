@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("user", "admin")
+WEB_ROLES = ("admin", "trainer", "viewer")
+VERDICTS = ("missing", "thesaurus", "linked", "dismissed")
 
 # Row ids: BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY (the rowid) on SQLite.
 RowId = BigInteger().with_variant(Integer(), "sqlite")
@@ -139,6 +141,28 @@ class AdminAudit(Base):
     result: Mapped[str] = mapped_column(Text)  # "ok" or "error: …"
 
 
+class QuestionReview(Base):
+    """An admin's verdict on a refused or down-voted question; one per question, a later one replaces it.
+
+    `missing`: the knowledge base lacks the answer (the note says what); `thesaurus`: the words were not
+    understood; `linked`: the answer is in `provision`; `dismissed`: nothing to do.
+    """
+
+    __tablename__ = "question_reviews"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('missing', 'thesaurus', 'linked', 'dismissed')",
+                        name="ck_question_reviews_verdict"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    question_id: Mapped[int] = mapped_column(RowId, ForeignKey("questions.id", ondelete="CASCADE"), unique=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    provision: Mapped[str | None] = mapped_column(Text)  # e.g. "khoản 1 Điều 8 42/2013/QH13"
+    by: Mapped[str] = mapped_column(String(128))  # e.g. "web:alice"
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Document(Base):
     """The registry of documents admins added or changed, keyed by official number ("80/2025/QH15").
 
@@ -226,3 +250,18 @@ class QuizAnswer(Base):
     correct: Mapped[bool]
     late: Mapped[bool] = mapped_column(default=False)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebAccount(Base):
+    """A local account of the web console; chat admins (`User.role`) are separate and need none."""
+
+    __tablename__ = "web_accounts"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'trainer', 'viewer')", name="ck_web_accounts_role"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login: Mapped[datetime | None]
+    disabled: Mapped[bool] = mapped_column(default=False)
