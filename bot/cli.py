@@ -127,8 +127,24 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("-n", type=int, default=5, help="số câu (mặc định 5)")
     play.set_defaults(handler=cmd_quiz_play)
 
-    srv = sub.add_parser("serve", help="chạy bot: telegram (long polling), zalo (getUpdates) hoặc webhook (ASGI)")
-    srv.add_argument("mode", choices=["telegram", "zalo", "webhook"])
+    adm = sub.add_parser("admin", help="tài khoản đăng nhập bảng điều khiển web (khác quản trị viên trong chat)"
+                         ).add_subparsers(metavar="THAO_TÁC")
+    adduser = adm.add_parser("add-user", help="tạo tài khoản")
+    adduser.add_argument("username", help="tên đăng nhập: 3–64 ký tự, chữ cái không dấu, chữ số và . _ -")
+    adduser.add_argument("--role", choices=("admin", "trainer", "viewer"), default="viewer",
+                         help="admin: quản trị; trainer: giảng viên; viewer: chỉ xem (mặc định)")
+    adduser.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu tiên của stdin")
+    adduser.set_defaults(handler=cmd_admin_add_user)
+    setpw = adm.add_parser("set-password", help="đặt lại mật khẩu")
+    setpw.add_argument("username")
+    setpw.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu tiên của stdin")
+    setpw.set_defaults(handler=cmd_admin_set_password)
+    users = adm.add_parser("list-users", help="liệt kê tài khoản")
+    users.set_defaults(handler=cmd_admin_list_users)
+
+    srv = sub.add_parser("serve", help="chạy bot: telegram (long polling), zalo (getUpdates), webhook (ASGI, kèm "
+                                       "bảng quản trị tại /admin) hoặc web (chỉ bảng quản trị)")
+    srv.add_argument("mode", choices=["telegram", "zalo", "webhook", "web"])
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8080)
     srv.set_defaults(handler=cmd_serve)
@@ -137,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _answerer(library: Library) -> Answerer:
     library.ensure_index()
-    return Answerer(library.index, register=library.register())
+    return Answerer(library.index, register=library.register(), wording=library.wording())
 
 
 def cmd_ask(library: Library, args: argparse.Namespace) -> int:
@@ -366,6 +382,15 @@ def cmd_serve(library: Library, args: argparse.Namespace) -> int:
     from bot.channels.zalo import BotIdentity, StartupCheckFailed, check_token
 
     settings = library.settings
+    if args.mode == "web":
+        from bot.web.app import serve as serve_web
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        library.ensure_index()
+        print(f"Bảng quản trị: http://{args.host}:{args.port}/ (tạo tài khoản: conduct-bot admin add-user TÊN "
+              "--role admin)", file=sys.stderr)
+        serve_web(settings, args.host, args.port)
+        return 0
     needed = {"telegram": settings.telegram_token, "zalo": settings.zalo_token,
               "webhook": settings.telegram_token or settings.zalo_token}
     if not needed[args.mode]:
@@ -537,3 +562,81 @@ def cmd_quiz_play(library: Library, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(play())
+
+
+# ---------------------------------------------------------------- web console accounts
+
+
+def _accounts_call(library: Library, work) -> int:  # noqa: ANN001 - work(accounts) prints its own success
+    """Opens the database like `_admin` does; a mistake the user can fix is one Vietnamese line and exit 1."""
+    from bot.accounts import AccountError, Accounts
+    from bot.storage import Store
+
+    store = Store(library.settings.database)
+    try:
+        work(Accounts(store))
+    except AccountError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin's first line with --password-stdin (scripts), else typed twice, unseen, at a terminal."""
+    import getpass
+
+    from bot.accounts import AccountError
+
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise AccountError("stdin trống: không đọc được mật khẩu.")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise AccountError("Không có terminal để nhập mật khẩu: dùng --password-stdin và đưa mật khẩu vào "
+                           "dòng đầu tiên của stdin.")
+    first = getpass.getpass("Mật khẩu: ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise AccountError("Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+def cmd_admin_add_user(library: Library, args: argparse.Namespace) -> int:
+    from bot.accounts import ROLE_NAMES
+
+    def work(accounts) -> None:  # noqa: ANN001
+        account = accounts.add(args.username, _read_password(args), args.role)
+        print(f"Đã tạo tài khoản “{account.username}” với vai trò {ROLE_NAMES[account.role]} ({account.role}).")
+
+    return _accounts_call(library, work)
+
+
+def cmd_admin_set_password(library: Library, args: argparse.Namespace) -> int:
+    from bot.accounts import AccountError
+
+    def work(accounts) -> None:  # noqa: ANN001
+        account = accounts.get(args.username)
+        if account is None:  # said before a password is asked for, not after it was typed twice for nothing
+            raise AccountError(f"Không có tài khoản “{args.username}”.")
+        accounts.set_password(account.username, _read_password(args))
+        print(f"Đã đặt mật khẩu mới cho tài khoản “{account.username}”.")
+
+    return _accounts_call(library, work)
+
+
+def cmd_admin_list_users(library: Library, args: argparse.Namespace) -> int:
+    from bot.accounts import ROLE_NAMES
+
+    def work(accounts) -> None:  # noqa: ANN001
+        found = accounts.list()
+        if not found:
+            print("Chưa có tài khoản nào. Tạo bằng: conduct-bot admin add-user TÊN --role admin")
+        for a in found:
+            last = f"{a.last_login:%d/%m/%Y %H:%M} UTC" if a.last_login else "chưa đăng nhập"
+            flag = " [đã khóa]" if a.disabled else ""
+            print(f"{a.username:24} {ROLE_NAMES[a.role]:10} tạo {a.created_at:%d/%m/%Y}, "
+                  f"đăng nhập lần cuối: {last}{flag}")
+
+    return _accounts_call(library, work)
