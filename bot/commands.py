@@ -1,7 +1,7 @@
 """Admin commands typed in chat — words in, reply text out — written once for Telegram and Zalo.
 
-`/het_hieu_luc`, `/xoa`, `/lich_su`, `/khoi_phuc` and `/hieu_luc` read the same in both channels and
-say the same thing back; a channel only finds the command's name and its words. The checks, the
+`/stats`, `/het_hieu_luc`, `/xoa`, `/lich_su`, `/khoi_phuc` and `/hieu_luc` read the same in both channels
+and say the same thing back; a channel only finds the command's name and its words. The checks, the
 audit and the transaction are `bot.admin`'s.
 """
 
@@ -11,7 +11,22 @@ from collections.abc import Callable
 
 from bot import messages
 from bot.admin import Actor, Admin, AdminError
+from bot.storage.store import MAX_STATS_DAYS
 from knowledge_base import validity
+
+STATS_DAYS = 7  # a week: what an admin glancing at the bot wants without typing a number
+
+
+def stats(admin: Admin, actor: Actor, args: list[str]) -> str:
+    """/stats [SỐ_NGÀY]: the last week by default. Anything but one whole number of days in range gets the
+    usage text — silently showing 7 days for "/stats 30d" would look like an answer to the wrong question."""
+    if not args:
+        days = STATS_DAYS
+    elif len(args) == 1 and args[0].isdecimal() and 1 <= int(args[0]) <= MAX_STATS_DAYS:
+        days = int(args[0])
+    else:
+        return messages.stats_usage(STATS_DAYS, MAX_STATS_DAYS)
+    return messages.stats_text(admin.store.stats(days))
 
 
 def supersede(admin: Admin, actor: Actor, args: list[str]) -> str:
@@ -55,6 +70,7 @@ def record_change(admin: Admin, actor: Actor, args: list[str]) -> str:
 
 
 TEXT_COMMANDS: dict[str, Callable[[Admin, Actor, list[str]], str]] = {
+    "stats": stats,
     "het_hieu_luc": supersede,
     "xoa": remove,
     "lich_su": history,

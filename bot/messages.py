@@ -99,6 +99,11 @@ def related(answer: Answer, limit: int = 4) -> str:
     return "\n".join(lines)
 
 
+def stats_usage(default_days: int, max_days: int) -> str:
+    return (f"Cách dùng: /stats [SỐ_NGÀY], số ngày từ 1 đến {max_days}, ví dụ: /stats 30 "
+            f"(không ghi số ngày thì xem {default_days} ngày gần nhất)")
+
+
 def stats_text(stats: Stats) -> str:
     lines = [f"Thống kê {len(stats.per_day)} ngày gần nhất:",
              f"• Số câu hỏi: {stats.total}; chưa trả lời được: {stats.refused} ({stats.refused_share:.0%})",

@@ -13,10 +13,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
-from bot import messages
+from bot import commands, messages
 from bot.assistant import Assistant
+from bot.channels.telegram import build_application
 from bot.channels.zalo import ZaloBot, article_name, follow_ups
 from bot.channels.zalo_api import ZaloBotApi, ZaloUpdate
+from bot.storage.store import MAX_STATS_DAYS
+from tests.fakes.telegram_api import FakeTelegram, run_app
 from tests.fakes.zalo_api import (
     FAKE_TOKEN,
     FakeZaloBotApi,
@@ -36,11 +39,13 @@ def zalo_setup(settings, library, tmp_path, **overrides) -> Iterator[tuple[FakeZ
     with FakeZaloBotApi() as fake:
         config = dataclasses.replace(
             settings,
-            database_url=f"sqlite:///{tmp_path}/z.sqlite3",
-            admin_ids=frozenset({("zalo", ADMIN)}),
-            zalo_token=fake.token,
-            zalo_api_url=fake.url,
-            **overrides,
+            **{
+                "database_url": f"sqlite:///{tmp_path}/z.sqlite3",
+                "admin_ids": frozenset({("zalo", ADMIN)}),
+                "zalo_token": fake.token,
+                "zalo_api_url": fake.url,
+                **overrides,
+            },
         )
         assistant = Assistant(config, library=library)
         try:
@@ -265,6 +270,43 @@ def test_admin_commands_are_refused_and_audited_for_others_and_work_for_admins(s
         run_bot(fake, assistant, scenario)
         denied = [e for e in assistant.store.audit_log() if e.action == "reindex"]
         assert len(denied) == 1 and denied[0].user_id == "u6" and denied[0].result.startswith("refused")
+
+
+def test_stats_reads_the_same_words_and_says_the_same_thing_in_telegram_and_zalo(settings, library, tmp_path):
+    """One Assistant (one database) behind both channels: any difference in the replies is the channels'."""
+    telegram_admin = 4242
+    admins = frozenset({("zalo", ADMIN), ("telegram", str(telegram_admin))})
+    with zalo_setup(settings, library, tmp_path, admin_ids=admins) as (fake, assistant):
+        assistant.ask("zalo", "u1", "u1", QUESTION)  # something to count, cite and list
+        zalo_replies: list[list[str]] = []
+
+        async def scenario(bot: ZaloBot) -> None:
+            zalo_replies.append(await reply_to(fake, text_message("/stats 30", user_id=ADMIN), ADMIN, "Thống kê"))
+            zalo_replies.append(await reply_to(fake, text_message("/stats abc", user_id=ADMIN), ADMIN, "Cách dùng"))
+
+        run_bot(fake, assistant, scenario)
+
+        with FakeTelegram() as telegram:
+            own = dataclasses.replace(assistant.settings, telegram_token=telegram.token,
+                                      telegram_api_url=telegram.url)
+
+            def telegram_scenario() -> None:
+                telegram.user_message("/stats 30", user_id=telegram_admin)
+                telegram.wait_for_call("sendMessage")
+                telegram.user_message("/stats abc", user_id=telegram_admin)
+                telegram.wait_for_call("sendMessage", n=2)
+
+            run_app(build_application(own, assistant), telegram_scenario)
+            assert not telegram.internal_errors, telegram.internal_errors
+            telegram_replies = [[text] for text in telegram.sent_texts()]
+
+    assert telegram_replies == zalo_replies
+    thirty_days, bad_argument = zalo_replies
+    assert thirty_days[0].startswith("Thống kê 30 ngày gần nhất:")
+    assert thirty_days[0].count("\n• ") >= 30 + 2  # 30 days, plus the totals and feedback lines
+    assert "Số câu hỏi: 1" in thirty_days[0]
+    assert bad_argument == [messages.stats_usage(commands.STATS_DAYS, MAX_STATS_DAYS)]
+    assert "/stats 30" in bad_argument[0]
 
 
 # ---------------------------------------------------------------- resilience

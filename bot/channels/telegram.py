@@ -70,7 +70,6 @@ def build_application(settings: Settings, assistant: Assistant, *, webhook: bool
     app.add_handler(CommandHandler("hoi", cmd_ask))
     app.add_handler(CommandHandler("docs", cmd_docs))
     app.add_handler(CommandHandler("reindex", admin_only(cmd_reindex)))
-    app.add_handler(CommandHandler("stats", admin_only(cmd_stats)))
     app.add_handler(CommandHandler(list(commands.TEXT_COMMANDS), admin_only(cmd_text)))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, on_private_text))
@@ -324,14 +323,9 @@ async def cmd_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     context.application.create_task(run(), update=update)
 
 
-async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    stats = await asyncio.to_thread(_assistant(context).stats, 7)
-    for part in render.telegram_messages(messages.stats_text(stats)):
-        await update.effective_message.reply_html(part)
-
-
 async def cmd_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc, /hieu_luc: the shared admin commands (`bot.commands`)."""
+    """/stats, /het_hieu_luc, /xoa, /lich_su, /khoi_phuc, /hieu_luc: the shared admin commands (`bot.commands`),
+    so both channels read the same words the same way and answer with the same text."""
     name = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0].lower()
     text = await asyncio.to_thread(commands.run, _assistant(context).admin, _actor(update), name,
                                    list(context.args or []))

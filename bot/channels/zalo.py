@@ -31,14 +31,12 @@ from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNet
 from bot.channels.zalo_quiz import ZaloQuizChannel
 from bot.quiz import messages as quiz_messages
 from bot.quiz.master import QuizError
-from bot.storage.store import MAX_STATS_DAYS
 from knowledge_base.model import Document
 
 CHANNEL = "zalo"
 POLL_TIMEOUT = 30
 MAX_BACKOFF = 30.0
 REMEMBERED_CHATS = 1000
-STATS_DAYS = 7
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +213,6 @@ class ZaloBot:
         assistant.quiz.add_channel(ZaloQuizChannel(api))
         self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
             "/reindex": self._cmd_reindex,
-            "/stats": self._cmd_stats,
             **{f"/{name}": self._text_command(name) for name in commands.TEXT_COMMANDS},
             "/them": self._cmd_upload,
             "/upload": self._cmd_upload,
@@ -444,13 +441,9 @@ class ZaloBot:
             text = messages.reindex_done(count)
         await self.send(message.chat_id, text)
 
-    async def _cmd_stats(self, message: ZaloMessage, args: str) -> None:
-        days = int(args) if args.isdigit() and 1 <= int(args) <= MAX_STATS_DAYS else STATS_DAYS
-        stats = await asyncio.to_thread(self.assistant.stats, days)
-        await self.send(message.chat_id, *render.zalo_messages(messages.stats_text(stats)))
-
     def _text_command(self, name: str) -> Callable[[ZaloMessage, str], Awaitable[None]]:
-        """/het_hieu_luc, /xoa, /lich_su, /khoi_phuc, /hieu_luc: the shared admin commands (`bot.commands`)."""
+        """/stats, /het_hieu_luc, /xoa, /lich_su, /khoi_phuc, /hieu_luc: the shared admin commands (`bot.commands`),
+        so both channels read the same words the same way and answer with the same text."""
 
         async def handle(message: ZaloMessage, args: str) -> None:
             text = await asyncio.to_thread(commands.run, self.assistant.admin, Actor(CHANNEL, message.user_id), name,
