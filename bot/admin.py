@@ -19,7 +19,9 @@ from typing import TypeVar
 
 from bot.config import Settings
 from bot.library import Change, KnowledgeBaseError, Library
+from bot.quiz.bank import BankError, QuizQuestion
 from bot.storage import Store
+from bot.storage.tables import VERDICTS
 from bot.uploads import PendingUpload, Uploads
 from index import builder
 from knowledge_base import hygiene, ids, intake, validity
@@ -27,6 +29,7 @@ from knowledge_base.history import Version
 from knowledge_base.limits import mb
 from knowledge_base.model import Document, Status
 from knowledge_base.parsers import ParseError
+from knowledge_base.provisions import Ref
 from knowledge_base.validation import InvalidDocument
 
 log = logging.getLogger(__name__)
@@ -90,7 +93,8 @@ class Admin:
         """
         try:
             result = work()
-        except (KnowledgeBaseError, InvalidDocument, ParseError, ids.InvalidId, validity.RegisterError) as exc:
+        except (KnowledgeBaseError, InvalidDocument, ParseError, ids.InvalidId, validity.RegisterError,
+                BankError) as exc:
             message = _sentence(exc)
             self.audit(actor, action, detail, f"refused: {message}")
             raise AdminError(f"{message} {UNCHANGED}") from exc
@@ -186,6 +190,60 @@ class Admin:
         detail = f"{change.unit.label()} {change.unit.doc}: {change.change} ← {change.by}"
         return self._run(actor, "validity_change", detail,
                          lambda: self.library.add_change(change, actor=str(actor)))
+
+    # ------------------------------------------------------------ quiz bank
+
+    def quiz_flags(self, actor: Actor, question_id: str, *, reviewed: bool | None = None,
+                   enabled: bool | None = None) -> QuizQuestion:
+        """Approve a question (a person has read it) or switch it on or off."""
+        what = ", ".join(f"{k}={v}" for k, v in (("reviewed", reviewed), ("enabled", enabled)) if v is not None)
+        return self._run(actor, "quiz_flags", f"{question_id}: {what}", lambda: self.library.edit_quiz(
+            lambda editor, docs: editor.set_flags(question_id, docs, reviewed=reviewed, enabled=enabled)))
+
+    def quiz_save(self, actor: Actor, question: QuizQuestion, *, new: bool) -> QuizQuestion:
+        """An edited or new question, saved only when it and the whole bank validate; saved by a
+        person, so it counts as reviewed."""
+        return self._run(actor, "quiz_add" if new else "quiz_edit", question.id, lambda: self.library.edit_quiz(
+            lambda editor, docs: editor.save(question, docs, new=new, reviewed=True)))
+
+    # ------------------------------------------------------------ questions the bot could not answer
+
+    def review_question(self, actor: Actor, question_id: int, verdict: str, *, note: str = "",
+                        provision: Ref | None = None, phrase: str = "", terms: str = "") -> str:
+        """An admin's verdict on a refused or down-voted question, and what it changes:
+
+        "missing" — a source the knowledge base lacks (`note` names it; listed with the missing documents);
+        "thesaurus" — a wording line so search finds the legal term (`phrase | terms`);
+        "linked" — the right provision, kept as a regression case for `conduct-bot eval`;
+        "dismissed" — nothing to do (small talk, a duplicate).
+        Returns a sentence saying what was done.
+        """
+        if verdict not in VERDICTS:
+            raise AdminError("Thao tác không hợp lệ.")
+
+        def work() -> str:
+            text = self.store.question_text(question_id)
+            if text is None:
+                raise KnowledgeBaseError("Không còn lời câu hỏi này (ghi câu hỏi đang tắt hoặc đã xóa).")
+            done = "Đã đánh dấu bỏ qua."
+            if verdict == "missing":
+                if not note.strip():
+                    raise KnowledgeBaseError("Hãy ghi văn bản còn thiếu (ví dụ: Quyết định 129/2007/QĐ-TTg).")
+                done = f"Đã ghi vào danh sách văn bản còn thiếu: {note.strip()}."
+            elif verdict == "thesaurus":
+                line = self.library.add_wording(phrase, terms, actor=str(actor))
+                done = f"Đã thêm vào từ điển cách nói: “{line}”; câu hỏi sau dùng ngay, không cần xây lại chỉ mục."
+            elif verdict == "linked":
+                if provision is None:
+                    raise KnowledgeBaseError("Hãy ghi quy định đúng, ví dụ: khoản 1 Điều 8 42/2013/QH13.")
+                case = self.library.add_regression(text, provision, actor=str(actor))
+                done = f"Đã lưu làm câu kiểm thử {case['id']} (conduct-bot eval)."
+            self.store.review_question(question_id, verdict, note=(note or phrase).strip()[:500],
+                                       provision=f"{provision.label()} {provision.doc}".strip() if provision else None,
+                                       by=str(actor))
+            return done
+
+        return self._run(actor, f"question_{verdict}", f"#{question_id} {note or phrase}".strip(), work)
 
     def history(self, doc_id: str | None = None) -> list[Version]:
         """Kept versions, newest first; of one document (however its number is spelled) or of all."""

@@ -11,6 +11,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from index.chunking import Chunk
 from index.searcher import HybridIndex
@@ -85,9 +86,9 @@ class Answerer:
     validity, related provisions — or a refusal that says how to ask instead."""
 
     def __init__(self, index: HybridIndex, settings: Settings | None = None, mode: str = "hybrid",
-                 register: Register | None = None) -> None:
+                 register: Register | None = None, wording: tuple[Path, ...] = ()) -> None:
         self.index = index
-        self.pipeline = Pipeline(index, settings, mode)
+        self.pipeline = Pipeline(index, settings, mode, wording)
         # The validity register (knowledge_base.validity): the library's, with the admins' entries;
         # the curated one alone where no library is at hand (benchmarks).
         self.register = register if register is not None else validity.curated()

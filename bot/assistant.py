@@ -77,7 +77,7 @@ class Assistant:
     def answerer(self) -> Answerer:
         """A fresh Answerer per question: it binds the index in service, which /reindex may have
         swapped, and the validity register as its files say now."""
-        return Answerer(self.library.index, register=self.library.register())
+        return Answerer(self.library.index, register=self.library.register(), wording=self.library.wording())
 
     def ask(self, channel: str, user_id: str, chat_id: str, text: str, display_name: str | None = None) -> Asked:
         self.store.touch_user(channel, user_id, display_name)

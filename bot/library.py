@@ -25,12 +25,13 @@ and the next start publishes it. Either way every worker keeps answering, and no
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -38,8 +39,8 @@ from pathlib import Path
 
 from bot import faults
 from bot.config import Settings
-from bot.quiz import bank
-from index import builder, storage
+from bot.quiz import bank, editing
+from index import builder, storage, thesaurus
 from index.chunking import chunk_document
 from index.embedders import load_embedder
 from index.embedders.base import Embedder
@@ -49,9 +50,10 @@ from knowledge_base.history import History, Version
 from knowledge_base.limits import Limits
 from knowledge_base.limits import default as default_limits
 from knowledge_base.model import Document, Kind, Status, Validity
-from knowledge_base.provisions import Ref
+from knowledge_base.provisions import Ref, UnknownProvision, resolve
 
 log = logging.getLogger(__name__)
+REGRESSION_FILE = "regression.jsonl"  # questions an admin linked to their right provision (eval format)
 
 
 class KnowledgeBaseError(Exception):
@@ -248,6 +250,58 @@ class Library:
                 documents = {d.id: d for d in self.documents()}
                 self._quiz = (stamp, bank.load(directory, documents, register))
             return self._quiz[1]
+
+    def edit_quiz(self, work: Callable[[editing.Editor, dict[str, Document]], editing.QuizQuestion]
+                  ) -> editing.QuizQuestion:
+        """One change to the bank files, under the write lock: another worker may be editing too."""
+        with self._writing():
+            return work(editing.Editor(self.quiz_dir), {d.id: d for d in self.documents()})
+
+    # ------------------------------------------------------------ what admins teach search
+
+    def wording(self) -> tuple[Path, ...]:
+        """The admins' everyday-wording file, read beside the shipped one on every question."""
+        return (self.settings.data_dir / thesaurus.ADMIN_FILE,)
+
+    def add_wording(self, phrase: str, terms: str, *, actor: str) -> str:
+        """Append one "phrase | terms" line to the admins' wording file (atomically); returns the line."""
+        phrase, terms = " ".join(phrase.split()), " ".join(terms.split())
+        wrong = thesaurus.line_problems(phrase, terms)
+        if wrong:
+            raise KnowledgeBaseError("Chưa thêm được: " + "; ".join(wrong) + ".")
+        path = self.wording()[0]
+        with self._writing():
+            text = path.read_text(encoding="utf-8") if path.exists() else (
+                "# Cách nói thường ngày | thuật ngữ pháp lý, do quản trị viên thêm (xem index/data)\n")
+            shipped = thesaurus.THESAURUS.read_text(encoding="utf-8")
+            known = {line.partition("|")[0].strip().lower() for line in (text + "\n" + shipped).splitlines()
+                     if "|" in line and not line.startswith("#")}
+            if phrase.lower() in known:
+                raise KnowledgeBaseError(f"Cụm từ “{phrase}” đã có trong danh sách.")
+            line = f"{phrase} | {terms}"
+            note = f"# {actor}, {date.today().strftime('%d/%m/%Y')}"
+            store.replace_file(path, (text.rstrip("\n") + f"\n{note}\n{line}\n").encode("utf-8"))
+        return line
+
+    def add_regression(self, question: str, provision: Ref, *, actor: str) -> dict:
+        """Keep a question with the provision that answers it, for `conduct-bot eval` (shared/eval format)."""
+        documents = {d.id: d for d in self.documents()}
+        by_key = {ids.loose_key(doc_id): doc_id for doc_id in documents}
+        provision = replace(provision, doc=by_key.get(ids.loose_key(provision.doc), provision.doc))
+        try:
+            resolve(provision, documents)
+        except UnknownProvision as exc:
+            raise KnowledgeBaseError(f"Không tìm thấy quy định này trong kho: {exc}.") from exc
+        path = self.settings.data_dir / REGRESSION_FILE
+        with self._writing():
+            lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+            if any(json.loads(line).get("question") == question for line in lines if line.strip()):
+                raise KnowledgeBaseError("Câu hỏi này đã có trong bộ câu hỏi kiểm thử.")
+            case = {"id": f"r{len(lines) + 1:03d}", "question": question, "gold": [provision.to_dict()],
+                    "kind": "admin_linked", "note": f"gắn bởi {actor}"}
+            lines.append(json.dumps(case, ensure_ascii=False))
+            store.replace_file(path, ("\n".join(lines) + "\n").encode("utf-8"))
+        return case
 
     # ------------------------------------------------------------ index lifecycle
 

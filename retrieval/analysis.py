@@ -55,7 +55,8 @@ class Query:
         return not re.search(r"\w", self.typed)
 
 
-def analyse(question: str, restorer: RestorerSource | None = None) -> Query:
+def analyse(question: str, restorer: RestorerSource | None = None, wording: tuple[Path, ...] = ()) -> Query:
+    """`wording`: the admins' everyday-wording files read beside the shipped one (`index.thesaurus`)."""
     typed = clean_question(question)
     truncated = len(typed) > MAX_QUESTION_CHARS
     typed = typed[:MAX_QUESTION_CHARS]
@@ -67,7 +68,7 @@ def analyse(question: str, restorer: RestorerSource | None = None) -> Query:
     # much from them as BM25 does (hit@3 .82 with BM25 only, .90 with both).
     plain = strip_diacritics(text).lower()
     found = cues()
-    return Query(typed, thesaurus.expand(text), without_marks, truncated,
+    return Query(typed, thesaurus.expand(text, *wording), without_marks, truncated,
                  subjects=frozenset(s for s, pattern in found.subjects.items() if pattern.search(plain)),
                  asks_list=bool(found.asks_list.search(plain)),
                  facets=frozenset(f for f, (pattern, _) in found.facets.items() if pattern.search(plain)),

@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -70,19 +71,22 @@ class Stopwatch:
 
 
 class Pipeline:
-    def __init__(self, index: HybridIndex, settings: Settings | None = None, mode: str = "hybrid") -> None:
+    def __init__(self, index: HybridIndex, settings: Settings | None = None, mode: str = "hybrid",
+                 wording: tuple[Path, ...] = ()) -> None:
+        """`wording`: the admins' everyday-wording files (`index.thesaurus`), read on every question."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.index = index
         self.settings = settings or default()
         self.mode = mode
+        self.wording = wording
         self.lexical = LexicalRetriever(index)
         self.dense = DenseRetriever(index)
         self.priors = chunk_priors(index, self.settings.priors)
 
     def run(self, question: str) -> Retrieved:
         clock = Stopwatch()
-        query = analyse(question, lambda: self.index.restorer)
+        query = analyse(question, lambda: self.index.restorer, self.wording)
         clock.lap("analysis")
         if query.empty or not len(self.index):
             return Retrieved(query, timings=clock.timings)

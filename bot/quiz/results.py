@@ -66,3 +66,16 @@ def to_chart(rnd: Round, asks: list[Ask], people: list[Participant]) -> bytes:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
+
+
+# A question nearly everyone gets right teaches nothing; one nearly everyone gets wrong may be
+# ambiguous or wrong: both are shown to trainers for review once enough people answered.
+FLAG_AFTER, TOO_EASY, TOO_HARD = 5, 0.95, 0.2
+
+
+def rate_flag(answered: int, correct: int) -> str:
+    """"quá dễ", "quá khó" or "" for a question's answers from sessions and practice."""
+    if answered < FLAG_AFTER:
+        return ""
+    share = correct / answered
+    return "quá dễ" if share >= TOO_EASY else "quá khó" if share <= TOO_HARD else ""
