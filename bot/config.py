@@ -50,6 +50,9 @@ class Settings:
     questions_per_minute: int = 10
     max_upload_mb: int = 10
     webhook_max_body_kb: int = 1024  # real updates are a few KB; files are fetched separately
+    # Web console: signs session cookies and CSRF tokens. Empty: a random key kept in data_dir (0600).
+    web_secret: str = field(default="", repr=False)
+    web_secure_cookies: bool = False  # Secure cookies: on when PUBLIC_URL is https (behind nginx)
 
     @property
     def kb_dir(self) -> Path:
@@ -111,6 +114,9 @@ class Settings:
             questions_per_minute=int(env.get("CONDUCT_QUESTIONS_PER_MINUTE", defaults.questions_per_minute)),
             max_upload_mb=int(env.get("CONDUCT_MAX_UPLOAD_MB", defaults.max_upload_mb)),
             webhook_max_body_kb=int(env.get("CONDUCT_WEBHOOK_MAX_BODY_KB", defaults.webhook_max_body_kb)),
+            web_secret=env.get("CONDUCT_WEB_SECRET", ""),
+            web_secure_cookies=env.get("CONDUCT_WEB_SECURE_COOKIES", "").lower() in ("1", "true", "yes")
+            or env.get("PUBLIC_URL", "").lower().startswith("https://"),
         )
 
 

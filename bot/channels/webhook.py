@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from telegram import Update
 
 from bot.assistant import Assistant
@@ -33,6 +33,7 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CONSOLE_PREFIX = "/admin"
 
 
 class BodyRejected(Exception):
@@ -144,11 +145,15 @@ def create_app(settings: Settings, assistant: Assistant, *, register: bool = Tru
             return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
         return JSONResponse({"ok": True, "chunks": chunks, "telegram": tg_app is not None, "zalo": zalo is not None})
 
+    from bot.web.app import create_app as create_console
+
     return Starlette(
         routes=[
             Route("/telegram", telegram_webhook, methods=["POST"]),
             Route("/zalo", zalo_webhook, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            # The admin console, sharing this worker's assistant (library, database, quiz master).
+            Mount(CONSOLE_PREFIX, create_console(settings, assistant)),
         ],
         lifespan=lifespan,
     )
