@@ -18,6 +18,7 @@ from bot.answer import Answer, Answerer
 from bot.config import Settings
 from bot.library import Library
 from bot.messages import APOLOGY
+from bot.quiz.bank import KIND_NAMES, KINDS
 from index import storage
 from knowledge_base import hygiene
 from knowledge_base.model import Status
@@ -119,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     val.set_defaults(handler=cmd_quiz_validate)
     lst = quiz.add_parser("list", help="liệt kê câu hỏi")
     lst.add_argument("--topic", help="chỉ chủ đề này (gõ không dấu cũng được)")
-    lst.add_argument("--kind", choices=("multiple_choice", "true_false", "fill_gap", "provision"))
+    lst.add_argument("--kind", choices=KINDS)
     lst.add_argument("--all", action="store_true", help="kể cả câu đã tắt")
     lst.set_defaults(handler=cmd_quiz_list)
     play = quiz.add_parser("play", help="tự luyện trong cửa sổ dòng lệnh")
@@ -481,12 +482,8 @@ def cmd_quiz_generate(library: Library, args: argparse.Namespace) -> int:
     kept = sum(1 for q in fresh if q.id in old)
     print(f"Đã sinh {len(fresh)} câu vào {target} ({kept} câu đã có từ trước giữ nguyên cờ duyệt/bật; "
           f"{len(set(old) - {q.id for q in fresh})} câu cũ không còn được sinh).")
-    print("Theo loại: " + ", ".join(f"{_KIND_NAMES[k]} {n}" for k, n in kinds.most_common()))
+    print("Theo loại: " + ", ".join(f"{KIND_NAMES[k]} {n}" for k, n in kinds.most_common()))
     return cmd_quiz_validate(library, args)
-
-
-_KIND_NAMES = {"multiple_choice": "trắc nghiệm", "true_false": "đúng/sai", "fill_gap": "điền khuyết",
-               "provision": "điều khoản nào"}
 
 
 def cmd_quiz_validate(library: Library, args: argparse.Namespace) -> int:
@@ -527,7 +524,7 @@ def cmd_quiz_list(library: Library, args: argparse.Namespace) -> int:
         if (topic and q.topic != topic) or (args.kind and q.kind != args.kind) or (not q.enabled and not args.all):
             continue
         flags = ("" if q.enabled else " [tắt]") + (" [đã duyệt]" if q.reviewed else "")
-        print(f"{q.id}  {_KIND_NAMES[q.kind]} · {q.topic} · {q.difficulty}{flags}\n    {q.question}")
+        print(f"{q.id}  {KIND_NAMES[q.kind]} · {q.topic} · {q.difficulty}{flags}\n    {q.question}")
     return 0
 
 

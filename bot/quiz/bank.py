@@ -1,11 +1,12 @@
 """The question bank: YAML files an admin can read, fix, extend and review, validated on load.
 
-Two files live side by side: `curated.yaml`, written by people, and `generated.yaml`, written by
-`conduct-bot quiz generate` (which keeps each question's review flag, topic, difficulty and
-enabled flag when it regenerates). A question is an entry like
+Three files live side by side: `curated.yaml` and `situations.yaml`, written by people (the second
+holds situation questions: a short case in a civil servant's words, options that are possible
+actions or conclusions), and `generated.yaml`, written by `conduct-bot quiz generate` (which keeps
+each question's review flag, topic, difficulty and enabled flag when it regenerates). A question is an entry like
 
     - id: tu-chon-quy-tac-1
-      kind: multiple_choice          # multiple_choice | true_false | fill_gap | provision
+      kind: multiple_choice          # multiple_choice | true_false | fill_gap | provision | situation
       topic: quà tặng
       difficulty: vừa                # dễ | vừa | khó
       question: Theo Luật Phòng, chống tham nhũng, …?
@@ -34,12 +35,14 @@ from knowledge_base.model import Document
 from knowledge_base.provisions import Ref, UnknownProvision, resolve
 from knowledge_base.validity import Register
 
-KINDS = ("multiple_choice", "true_false", "fill_gap", "provision")
+KINDS = ("multiple_choice", "true_false", "fill_gap", "provision", "situation")
+KIND_NAMES = {"multiple_choice": "trắc nghiệm", "true_false": "đúng/sai", "fill_gap": "điền khuyết",
+              "provision": "điều khoản nào", "situation": "tình huống"}
 DIFFICULTIES = ("dễ", "vừa", "khó")
 TRUE_FALSE = ("Đúng", "Sai")
 # Telegram's limits for a quiz poll (Bot API sendPoll).
 MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION = 300, 100, 200
-BANK_FILES = ("curated.yaml", "generated.yaml")
+BANK_FILES = ("curated.yaml", "situations.yaml", "generated.yaml")
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "knowledge_base" / "quiz"
 
 

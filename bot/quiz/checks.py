@@ -17,6 +17,12 @@ from knowledge_base.provisions import Provision
 
 GAP = "___"
 _QUOTED = re.compile(r"«(.+?)»", re.S)
+# A catch-all sends the reader elsewhere ("Những việc khác … theo quy định của …", "Các hành vi vi
+# phạm pháp luật khác …"): it says nothing one could get right or wrong.
+CATCH_ALL = re.compile(
+    r"\bkhác\b.*\btheo quy định\b"
+    r"|^(các|những) (việc|nghĩa vụ|quyền|hành vi)\b[^,;.]{0,40}\bkhác\b"
+    r"|\b(vi phạm|thực hiện) (các )?quy định khác\b", re.I)
 _STOPWORDS = frozenset({
     "của", "và", "là", "các", "những", "được", "không", "có", "cho", "trong", "theo", "với", "này", "đó", "nào",
     "sau", "đây", "một", "việc", "người", "khi", "thì", "để", "về", "hoặc", "đến", "từ", "tại", "do", "bị", "đã",
@@ -73,9 +79,44 @@ def support_problems(q: QuizQuestion, provision: Provision, documents: dict[str,
                 problems.append(f"điền đáp án vào chỗ trống không cho lại nguyên văn {provision.label}")
             problems += [f"điền phương án sai «{d}» vẫn khớp nguyên văn" for d in distractors
                          if contains(source, passage.replace(GAP, d))]
+    elif q.kind == "situation":
+        problems += situation_problems(q, provision)
     elif q.kind == "provision" and comparable(q.answer) != comparable(provision.unit):
         problems.append(f"đáp án phải là {provision.unit}")
+    if q.origin == "generated":
+        problems += generated_problems(q)
     return problems
+
+
+def generated_problems(q: QuizQuestion) -> list[str]:
+    """Defects `conduct-bot quiz generate` once made, caught again should it make them anew: an
+    option cut short with "…", a stem saying "quy định về «Quy định về …»", a false statement made
+    from a catch-all ("Những việc khác … được làm theo quy định …" reads as nonsense)."""
+    out = [f"phương án bị cắt ngắn bằng “…”: {o[:50]}" for o in q.options if "…" in o]
+    if re.search(r"quy định về\s*«\s*(các\s+|những\s+)?quy định\b", q.question, re.I):
+        out.append("câu hỏi lặp “quy định về «Quy định …»”")
+    if q.kind == "true_false" and q.answer == TRUE_FALSE[1] and CATCH_ALL.search(q.quote):
+        out.append("nhận định sai dựng từ một điều khoản “các việc khác …” (vô nghĩa)")
+    return out
+
+
+def situation_problems(q: QuizQuestion, provision: Provision) -> list[str]:
+    """A situation question tests judgement, so its answer is a conclusion, not words of the law; what
+    proves it is the verbatim quote (checked above) and an explanation that names the provision and
+    the rule, so the reader can reread it. A stem that is only a rule ("Theo Điều …") is no situation."""
+    out = []
+    if len(q.options) < 3:
+        out.append("câu tình huống cần 3–4 phương án (cách xử lý hoặc kết luận)")
+    if not q.question.rstrip().endswith("?"):
+        out.append("câu tình huống phải kết thúc bằng một câu hỏi (dấu ?)")
+    if len(_content_words(q.question)) < 12:
+        out.append("tình huống quá ngắn: hãy kể ai, ở đâu, việc gì trong một hai câu")
+    if re.match(r"\s*(theo|căn cứ)\b", comparable(q.question)):
+        out.append("câu tình huống kể một việc, không mở đầu bằng “Theo …” như câu hỏi điều khoản")
+    if comparable(provision.unit) not in comparable(q.explanation):
+        out.append(f"giải thích phải nêu quy định chứng minh ({provision.unit})")
+    out += cue_problems(q)
+    return out
 
 
 def cue_problems(q: QuizQuestion) -> list[str]:

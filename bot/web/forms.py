@@ -18,12 +18,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from bot.quiz.bank import DIFFICULTIES, KINDS
+from bot.quiz.bank import DIFFICULTIES, KIND_NAMES, KINDS
 from bot.web.security import ConsoleForm
 
 REQUIRED = "Không được để trống."
-KIND_NAMES = {"multiple_choice": "Trắc nghiệm", "true_false": "Đúng/Sai", "fill_gap": "Điền khuyết",
-              "provision": "Điều khoản nào", "situation": "Tình huống"}
 
 
 class LoginForm(ConsoleForm):
