@@ -214,3 +214,25 @@ def test_a_trainer_adds_a_curated_question_checked_against_its_source(assistant)
     assert assistant.library.quiz_bank().get("tu-viet-mot") is not None
     again = client.post("/trac-nghiem/sua", data={"csrf_token": token, **fields})
     assert again.status_code == 400 and "mã câu hỏi tu-viet-mot đã có" in again.text
+
+
+def test_trainers_see_questions_everyone_gets_right_flagged_for_review(assistant):
+    from bot.quiz.results import rate_rules
+
+    records = assistant.quiz.records
+    easy, hard = assistant.library.quiz_bank().enabled()[:2]
+    people = rate_rules().flag_after
+    for n in range(people):
+        rnd = records.start_round("telegram", f"{900 + n}", "practice", f"{900 + n}", [easy.id, hard.id])
+        for position, q in enumerate((easy, hard)):
+            ask = records.record_ask(rnd.id, position, q.id, q.options, q.answer_index)
+            wrong = (q.answer_index + 1) % len(q.options)
+            records.record_answer(ask.id, "telegram", f"{900 + n}", None, q.answer_index if q is easy else wrong)
+    client = TestClient(create_app(assistant.settings, assistant))
+    _login(client, "giangvien")
+    page = client.get("/trac-nghiem", params={"duyet": "xem_lai"}).text
+    assert "Cần xem lại theo tỉ lệ đúng (2)" in page
+    rows = {m.group(1): m.group(2) for m in re.finditer(r'<tr id="q-([^"]+)">(.*?)</tr>', page, re.S)}
+    assert set(rows) == {easy.id, hard.id}
+    assert f"{people}/{people} (100%)" in rows[easy.id] and "quá dễ" in rows[easy.id]
+    assert f"0/{people} (0%)" in rows[hard.id] and "quá khó" in rows[hard.id] and "theo kết quả: khó" in rows[hard.id]

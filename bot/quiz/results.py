@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from bot.quiz.bank import Bank
 from bot.storage.quiz import Ask, Participant, Round
@@ -68,14 +73,38 @@ def to_chart(rnd: Round, asks: list[Ask], people: list[Participant]) -> bytes:
     return buffer.getvalue()
 
 
-# A question nearly everyone gets right teaches nothing; one nearly everyone gets wrong may be
-# ambiguous or wrong: both are shown to trainers for review once enough people answered.
-FLAG_AFTER, TOO_EASY, TOO_HARD = 5, 0.95, 0.2
+RATES_FILE = Path(__file__).resolve().parents[2] / "knowledge_base" / "data" / "quiz_rates.yaml"
+
+
+@dataclass(frozen=True)
+class RateRules:
+    """How a question's correct rate is read (`knowledge_base/data/quiz_rates.yaml`)."""
+
+    flag_after: int
+    too_easy: float
+    too_hard: float
+    easy_from: float
+    hard_below: float
+
+
+@lru_cache(maxsize=1)
+def rate_rules(path: Path = RATES_FILE) -> RateRules:
+    return RateRules(**yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def rate_flag(answered: int, correct: int) -> str:
     """"quá dễ", "quá khó" or "" for a question's answers from sessions and practice."""
-    if answered < FLAG_AFTER:
+    rules = rate_rules()
+    if answered < rules.flag_after:
         return ""
     share = correct / answered
-    return "quá dễ" if share >= TOO_EASY else "quá khó" if share <= TOO_HARD else ""
+    return "quá dễ" if share >= rules.too_easy else "quá khó" if share <= rules.too_hard else ""
+
+
+def observed_difficulty(answered: int, correct: int) -> str:
+    """"dễ", "vừa" or "khó" as the answers say, or "" while there are too few of them."""
+    rules = rate_rules()
+    if answered < rules.flag_after:
+        return ""
+    share = correct / answered
+    return "dễ" if share >= rules.easy_from else "khó" if share < rules.hard_below else "vừa"

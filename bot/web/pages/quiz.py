@@ -10,10 +10,10 @@ from starlette.routing import Route
 
 from bot.admin import AdminError
 from bot.quiz import editing
-from bot.quiz.bank import BankError, QuizQuestion
-from bot.quiz.results import rate_flag
+from bot.quiz.bank import KIND_NAMES, BankError, QuizQuestion
+from bot.quiz.results import observed_difficulty, rate_flag
 from bot.web.common import actor, blocking, console, flash, form, redirect, render, require
-from bot.web.forms import KIND_NAMES, QuizFlagForm, QuizForm
+from bot.web.forms import QuizFlagForm, QuizForm
 
 FLAG_ACTIONS = {"approve": {"reviewed": True}, "unapprove": {"reviewed": False},
                 "disable": {"enabled": False}, "enable": {"enabled": True}}
@@ -32,11 +32,14 @@ async def quiz(request: Request) -> Response:
     rates = await blocking(c.assistant.quiz.records.question_rates)
     p = request.query_params
     topic, kind, reviewed = p.get("chu_de", ""), p.get("loai", ""), p.get("duyet", "")
+    flagged = {q.id for q in questions if rate_flag(*rates.get(q.id, (0, 0)))}
     shown = [q for q in questions if (not topic or q.topic == topic) and (not kind or q.kind == kind)
-             and (reviewed != "chua" or not q.reviewed) and (reviewed != "roi" or q.reviewed)]
+             and (reviewed != "chua" or not q.reviewed) and (reviewed != "roi" or q.reviewed)
+             and (reviewed != "xem_lai" or q.id in flagged)]
     topics = sorted({q.topic for q in questions})
     return render(request, "quiz.html", questions=shown, total=len(questions), topics=topics, topic=topic,
                   kind=kind, reviewed=reviewed, kinds=KIND_NAMES, rates=rates, rate_flag=rate_flag,
+                  observed=observed_difficulty, flagged=len(flagged),
                   withheld={q.id for q in questions if served.changed(q)},
                   reviewed_count=sum(q.reviewed for q in questions), flags=await form(request, QuizFlagForm,
                                                                                       check=False))
