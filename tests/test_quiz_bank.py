@@ -96,3 +96,27 @@ def test_a_broken_bank_file_is_a_clear_error(tmp_path, documents):
     (tmp_path / "curated.yaml").write_text("- id: x\n  kind: multiple_choice\n", encoding="utf-8")
     with pytest.raises(bank.BankError, match="thiếu"):
         bank.load(tmp_path, documents)
+
+
+def test_situation_questions_cover_the_topics_trainers_asked_for_and_a_bad_one_is_refused(shipped, documents):
+    situations = [q for q in shipped.questions if q.kind == "situation"]
+    assert len(situations) >= 60
+    assert {"kê khai tài sản", "mạng xã hội, thông tin", "rượu bia, thuốc lá", "trang phục, thẻ", "tố cáo, phản ánh",
+            "quà tặng", "xung đột lợi ích", "nghĩa vụ, quyền"} <= {q.topic for q in situations}
+    assert len({comparable(q.question) for q in situations}) == len(situations)
+    good = next(q for q in situations if q.id.startswith("th-a-"))
+    assert bank.validate([good], documents) == []
+    unit = resolve(good.citation, documents).unit
+    bad = [
+        replace(good, question="Theo Luật Phòng, chống tham nhũng, " + good.question[0].lower() + good.question[1:]),
+        replace(good, question=good.question.rstrip("?") + "."),
+        replace(good, explanation="Đây là quy định của pháp luật."),
+        replace(good, quote="một câu không có trong văn bản được dẫn"),
+        replace(good, options=good.options[:2], answer=good.answer if good.answer in good.options[:2]
+                else good.options[0]),
+    ]
+    expected = ["không mở đầu bằng “Theo", "kết thúc bằng một câu hỏi",
+                f"giải thích phải nêu quy định chứng minh ({unit})", "quote không có nguyên văn", "cần 3–4 phương án"]
+    for question, words in zip(bad, expected, strict=True):
+        found = " | ".join(bank.validate([question], documents))
+        assert words in found, (words, found)
