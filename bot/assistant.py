@@ -65,7 +65,7 @@ class Assistant:
     @functools.cached_property
     def quiz(self) -> QuizMaster:
         """Quiz mode shares the database and the bank in service; channels register themselves on it."""
-        return QuizMaster(self.store, self.library.quiz_bank)
+        return QuizMaster(self.store, self.library.quiz_bank, documents=self.library.documents)
 
     def warm_up(self) -> None:
         """Load the model and index before the first user waits for them."""

@@ -537,7 +537,7 @@ def cmd_quiz_play(library: Library, args: argparse.Namespace) -> int:
     from bot.storage import Store
 
     store = Store(library.settings.database, log_content=library.settings.log_question_text)
-    master = QuizMaster(store, library.quiz_bank)
+    master = QuizMaster(store, library.quiz_bank, documents=library.documents)
     channel = TerminalChannel()
     master.add_channel(channel)
     user = getpass.getuser()

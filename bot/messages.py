@@ -56,6 +56,9 @@ def help_text(docs: list[Document]) -> str:
         "Ví dụ:",
         *[f"• {q}" for q in EXAMPLES],
         "",
+        "Trắc nghiệm: /quiz [chủ đề] để tự luyện; sau một phiên kiểm tra trong nhóm, nhắn riêng /on_tap để "
+        "đọc lại quy định của những câu mình trả lời sai.",
+        "",
         "Văn bản chính đang có:",
         *[f"• {d.display_name} ({d.validity.status.label})" for d in main],
     ]

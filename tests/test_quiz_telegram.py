@@ -1,7 +1,8 @@
 """Quiz mode on Telegram end to end: the real PTB Application against the fake Bot API server.
 
 A group training session runs with several people answering, a repeated and a late answer, and a
-bot restart between two questions; practice in private remembers wrong answers. Sessions heal: a
+bot restart between two questions; practice in private remembers wrong answers; afterwards each
+participant rereads, in private, the provisions behind the questions they missed. Sessions heal: a
 502 on one poll is retried, a drive that gave up is picked up by the running bot once its (short)
 lease runs out, a bot removed from the group ends the session, and shutdown hands the lease over
 even with a poll or a database call in flight.
@@ -17,13 +18,17 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from telegram.constants import MessageLimit
 
 from bot.assistant import Assistant
 from bot.channels.telegram import build_application
 from bot.library import Library
-from bot.quiz import messages
+from bot.quiz import messages, review
 from bot.quiz.bank import MAX_EXPLANATION, MAX_OPTION, MAX_QUESTION
 from bot.quiz.master import RetryPolicy
+from bot.storage.quiz import Round
+from bot.storage.tables import utcnow
+from knowledge_base.provisions import resolve
 from tests.fakes.telegram_api import FakeTelegram, run_app
 from tests.test_telegram_bot import data  # noqa: F401 - the module's copied data directory fixture
 
@@ -347,3 +352,108 @@ def test_shutdown_waits_for_a_lease_claim_in_flight_before_releasing(
     run_app(_app(fake, assistant), scenario)
     rnd = records.last_round("telegram", str(GROUP))
     assert rnd.status == "running" and rnd.id in [r.id for r in records.orphaned()]
+
+
+# ---------------------------------------------------------------- reviewing a session in private
+
+
+def _private_replies(fake: FakeTelegram, text: str, user_id: int, name: str, expect: str) -> list[str]:
+    """`text` from `user_id` in their private chat with the bot; every message the bot sent there in reply
+    (waiting for one that holds `expect`, then a moment for further parts — or a second, unwanted reply)."""
+    mark = fake.mark()
+    fake.user_message(text, user_id=user_id, first_name=name)
+    fake.wait_for(lambda c: c.method == "sendMessage" and c.ok and str(c.params["chat_id"]) == str(user_id)
+                  and expect in c.params["text"], since=mark, timeout=15)
+    time.sleep(0.8)
+    return [c.params["text"] for c in fake.calls[mark:]
+            if c.method == "sendMessage" and str(c.params["chat_id"]) == str(user_id)]
+
+
+def test_participants_reread_the_provisions_behind_the_questions_they_missed_in_private(
+        fake, settings, library, data, tmp_path):  # noqa: F811
+    assistant = _assistant(settings, library, data, tmp_path / "review.sqlite3")
+    records = assistant.quiz.records
+    fake.chat_admins[GROUP] = {TRAINER}
+
+    def scenario():
+        _start(fake, "3 5")
+        (q1,) = _polls(fake, 1)
+        poll1, right1, _ = _poll(q1)
+        fake.poll_answer(poll1, LAN, [right1], first_name="Lan")
+        fake.poll_answer(poll1, MINH, [right1], first_name="Minh")
+        _, q2 = _polls(fake, 2)
+        poll2, right2, _ = _poll(q2)
+        fake.poll_answer(poll2, LAN, [_wrong(right2)], first_name="Lan")
+        fake.poll_answer(poll2, MINH, [right2], first_name="Minh")
+        *_, q3 = _polls(fake, 3)
+        poll3, right3, _ = _poll(q3)
+        fake.poll_answer(poll3, MINH, [right3], first_name="Minh")
+        final = _text_after(fake, "đã kết thúc", since=0)
+        rid = records.last_round("telegram", str(GROUP)).id
+        # Lan's answer to question 3 reaches the bot after the session ended: late, so reviewed as missed.
+        fake.poll_answer(poll3, LAN, [right3], first_name="Lan", delayed=True)
+        deadline = time.monotonic() + 10
+        while len(records.answers_by(rid, "telegram", str(LAN))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        heading = f"Ôn tập phiên kiểm tra #{rid}"
+        replies = {
+            "link": _private_replies(fake, f"/start on_tap_{rid}", LAN, "Lan", heading),
+            "latest": _private_replies(fake, "/on_tap", LAN, "Lan", heading),
+            "all right": _private_replies(fake, "/on_tap", MINH, "Minh", "Chúc mừng"),
+            "stranger": _private_replies(fake, "/on_tap", HOA, "Hoa", messages.REVIEW_NONE),
+            "not hers": _private_replies(fake, f"/start on_tap_{rid}", HOA, "Hoa", f"#{rid}"),
+        }
+        mark = fake.mark()
+        fake.user_message("/on_tap", user_id=LAN, chat_id=GROUP, chat_type="supergroup", first_name="Lan")
+        in_group = _text_after(fake, messages.REVIEW_PRIVATE_ONLY, since=mark)
+        return final, rid, replies, in_group
+
+    final, rid, replies, in_group = run_app(_app(fake, assistant), scenario)
+    link = f"https://t.me/{fake.bot_username}?start=on_tap_{rid}"
+    assert link in final.params["text"] and "/on_tap" in final.params["text"]
+    assert final.params["text"].index("Lan") < final.params["text"].index(link)
+
+    bank = assistant.quiz.bank
+    documents = {d.id: d for d in assistant.documents()}
+    asks = records.asks(rid)
+    assert len(replies["link"]) == 1  # the review alone: the deep link's /start does not also send the help
+    review = replies["link"][0]
+    assert replies["latest"] == [review]  # without a number: the latest session she took part in
+    assert "đúng 1/3 câu" in review and "2 câu" in review
+    for ask in asks[1:]:  # question 2 answered wrongly, question 3 late
+        question = bank.get(ask.question_id)
+        assert resolve(question.citation, documents).label in review
+        assert f"✅ Đáp án đúng: {ask.options[ask.correct_index]}" in review
+        assert question.question in review
+    assert bank.get(asks[0].question_id).question not in review  # the one she got right is not there
+    assert "❌ Bạn chọn:" in review and "đã hết giờ, nên không được tính" in review
+    assert review.index(f"Câu 2: {bank.get(asks[1].question_id).question}") < review.index("Câu 3:")
+
+    assert len(replies["all right"]) == 1 and "đúng cả 3/3 câu" in replies["all right"][0]
+    assert replies["stranger"] == [messages.REVIEW_NONE]
+    assert replies["not hers"] == [messages.review_not_found(rid)]  # nobody reads another person's mistakes
+    assert in_group.params["text"].startswith(messages.REVIEW_PRIVATE_ONLY)
+    assert f"https://t.me/{fake.bot_username}?start=on_tap" in in_group.params["text"]
+    assert not any(c.method == "sendMessage" and str(c.params["chat_id"]) == str(GROUP) and "Ôn tập" in c.params["text"]
+                   for c in fake.calls)
+
+
+def test_review_texts_are_clipped_at_a_word_and_fit_telegrams_messages():
+    words = " ".join(f"quy{i} định" for i in range(400))
+    clipped = review.clip(words)
+    assert len(clipped) <= review.CLIP and clipped.endswith("…") and words.startswith(clipped[:-1])
+    assert words[len(clipped) - 1] == " " or words[len(clipped):].startswith(" ")  # ends after a whole word
+    assert review.clip("Ngắn gọn.") == "Ngắn gọn."  # nothing cut, no "…"
+    # The quote that proves the answer stays in view even when it sits far into a long article.
+    far = review.clip(words, keep="quy390 định")
+    assert far.startswith("…") and "quy390 định" in far and len(far) <= review.CLIP
+
+    rnd = Round(7, "telegram", str(GROUP), "group", str(TRAINER), None, 30, [f"q{i}" for i in range(12)], 11,
+                "finished", utcnow(), utcnow())
+    missed = [review.Missed(i, f"Câu hỏi số {i}?" + " dài" * 70, f"Đáp án {i}", None, False,
+                            f"khoản {i} Điều 5 Luật Thử", review.clip(words), "Giải thích." * 15, False)
+              for i in range(12)]
+    parts = review.pack(messages.review_blocks(review.Review(rnd, 12, 0, missed)), MessageLimit.MAX_TEXT_LENGTH)
+    assert len(parts) > 1 and all(len(p) <= MessageLimit.MAX_TEXT_LENGTH for p in parts)
+    for i in range(12):  # no question is cut across two messages
+        assert sum(f"khoản {i} Điều 5 Luật Thử" in p for p in parts) == 1

@@ -1,5 +1,5 @@
 """Quiz mode on Zalo: text questions with A–D answered by letter, practice and a group session,
-which carries on when the Zalo server fails one sendMessage."""
+which carries on when the Zalo server fails one sendMessage; afterwards, /on_tap in private."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot import messages as bot_messages
 from bot.channels.zalo import ZaloBot
 from bot.quiz import messages
 from bot.quiz.master import RetryPolicy
+from knowledge_base.provisions import resolve
 from tests.fakes.zalo_api import text_message
 from tests.test_zalo_bot import ADMIN, reply_to, run_bot, until, zalo_setup
 
@@ -109,3 +110,51 @@ def test_group_session_carries_on_after_a_failed_send(settings, library, tmp_pat
         assert sum("Câu 1/1" in t for t in texts) == 1  # delivered once, by the retry
         final = next(t for t in texts if "đã kết thúc" in t)
         assert "U1: 1 câu đúng" in final and "(1/1 câu)" in final
+
+
+def test_participants_reread_the_provisions_behind_their_missed_questions_in_private(settings, library, tmp_path):
+    """After a group session, /on_tap in private: one's own missed questions with the provision, cited."""
+    with zalo_setup(settings, library, tmp_path) as (fake, assistant):
+        assistant.quiz.grace, assistant.quiz.tick = timedelta(seconds=0.3), 0.2
+        records = assistant.quiz.records
+
+        async def scenario(bot: ZaloBot) -> None:
+            await reply_to(fake, in_group("/quiz_start 2 5", ADMIN), GROUP, "Câu 1/2")
+            await _shown(fake, assistant, GROUP, "Câu 1/2")
+            for user in ("u1", "u2"):
+                fake.push_update(in_group(await asyncio.to_thread(_letter, assistant, GROUP, True), user))
+            await _shown(fake, assistant, GROUP, "Câu 2/2")
+            for user, right in (("u1", False), ("u2", True)):
+                fake.push_update(in_group(await asyncio.to_thread(_letter, assistant, GROUP, right), user))
+            await until(lambda: any("đã kết thúc" in t for t in fake.sent_texts(GROUP)), timeout=15)
+            rnd = await asyncio.to_thread(records.last_round, "zalo", GROUP)
+            final = next(t for t in fake.sent_texts(GROUP) if "đã kết thúc" in t)
+            assert "nhắn /on_tap cho bot trong tin nhắn riêng" in final and f"/on_tap {rnd.id}" in final
+
+            heading = f"Ôn tập phiên kiểm tra #{rnd.id}"
+            missed = "\n".join(await reply_to(fake, text_message("/on_tap", user_id="u1"), "u1", heading))
+            asks = await asyncio.to_thread(records.asks, rnd.id)
+            bank = assistant.quiz.bank
+            documents = {d.id: d for d in await asyncio.to_thread(assistant.documents)}
+            wrong, right = bank.get(asks[1].question_id), bank.get(asks[0].question_id)
+            assert resolve(wrong.citation, documents).label in missed
+            assert f"✅ Đáp án đúng: {asks[1].options[asks[1].correct_index]}" in missed
+            assert wrong.question in missed and right.question not in missed and "đúng 1/2 câu" in missed
+            assert all(len(t) <= 2000 for t in fake.sent_texts("u1"))
+            numbered = await reply_to(fake, text_message(f"/on_tap {rnd.id}", user_id="u1"), "u1", heading)
+            assert "\n".join(numbered) == missed
+
+            sent = await reply_to(fake, text_message("/on_tap", user_id="u2"), "u2", "Chúc mừng")
+            assert len(sent) == 1 and "đúng cả 2/2 câu" in sent[0]
+            sent = await reply_to(fake, text_message("/on_tap", user_id="u3"), "u3", "chưa tham gia")
+            assert sent == [messages.REVIEW_NONE]
+            sent = await reply_to(fake, text_message(f"/on_tap {rnd.id}", user_id="u3"), "u3", f"#{rnd.id}")
+            assert sent == [messages.review_not_found(rnd.id)]
+            sent = await reply_to(fake, text_message("/on_tap abc", user_id="u1"), "u1", "Cách dùng")
+            assert sent == [messages.REVIEW_USAGE]
+            before = len(fake.sent_texts(GROUP))
+            sent = await reply_to(fake, in_group("/on_tap", "u1"), GROUP, "trò chuyện riêng")
+            assert sent == [messages.REVIEW_PRIVATE_ONLY]
+            assert not any("Ôn tập" in t for t in fake.sent_texts(GROUP)[before:])
+
+        run_bot(fake, assistant, scenario)

@@ -45,6 +45,7 @@ COMMANDS = [
     BotCommand("quiz", "Tự luyện: /quiz [chủ đề]"),
     BotCommand("quiz_start", "Phiên kiểm tra trong nhóm: /quiz_start [số câu] [chủ đề] [giây]"),
     BotCommand("quiz_stop", "Kết thúc sớm phiên kiểm tra"),
+    BotCommand("on_tap", "Xem lại quy định của các câu mình trả lời sai trong phiên kiểm tra (nhắn riêng)"),
 ]
 
 

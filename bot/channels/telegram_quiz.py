@@ -12,10 +12,17 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InputFile, Update
-from telegram.constants import ChatMemberStatus, ChatType, PollType
+from telegram import Bot, InputFile, LinkPreviewOptions, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, PollType
 from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import Application, CommandHandler, ContextTypes, PollAnswerHandler
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    PollAnswerHandler,
+    filters,
+)
 
 from bot.assistant import Assistant
 from bot.quiz import messages
@@ -48,7 +55,8 @@ class TelegramQuizChannel:
         return (message.poll.id if message.poll else None), str(message.message_id)
 
     async def post_text(self, chat_id: str, text: str) -> None:
-        await self.bot.send_message(chat_id, text)
+        # No preview: the only links in quiz texts are the review deep links, whose preview is just the bot.
+        await self.bot.send_message(chat_id, text, link_preview_options=_NO_PREVIEW)
 
     async def post_results(self, chat_id: str, csv_data: bytes, chart: bytes, caption: str, rates: str) -> None:
         await self.bot.send_document(chat_id, InputFile(csv_data, filename="ket-qua.csv"), caption=caption)
@@ -57,6 +65,9 @@ class TelegramQuizChannel:
     async def close_question(self, chat_id: str, ask: Ask) -> None:
         if ask.message_id:
             await self.bot.stop_poll(chat_id, int(ask.message_id))
+
+    def review_hint(self, round_id: int) -> str:
+        return messages.review_hint_telegram(_username(self.bot), round_id)
 
     def retry_delay(self, error: Exception) -> float | None:
         """Flood control (wait as told), timeouts, connection trouble and HTTP 5xx pass; PTB maps those to
@@ -69,6 +80,17 @@ class TelegramQuizChannel:
         return None
 
 
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _username(bot: Bot) -> str | None:
+    """The bot's @username, known once the Application initialised it (getMe); None before."""
+    try:
+        return bot.username
+    except RuntimeError:
+        return None
+
+
 def _seconds(error: RetryAfter) -> float:
     """`retry_after` is an int or a timedelta depending on PTB_TIMEDELTA, and warns while that is unset."""
     with warnings.catch_warnings():
@@ -77,12 +99,19 @@ def _seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+# "/start on_tap_12": what Telegram sends when someone opens the deep link under a session's leaderboard.
+REVIEW_START = filters.Regex(r"^/start(@\w+)?\s+on_tap(_\d+)?\s*$")
+
+
 def install(app: Application, assistant: Assistant) -> None:
     assistant.quiz.add_channel(TelegramQuizChannel(app.bot))
     app.add_handler(CommandHandler("quiz", cmd_quiz))
     app.add_handler(CommandHandler("quiz_start", cmd_quiz_start))
     app.add_handler(CommandHandler("quiz_stop", cmd_quiz_stop))
     app.add_handler(CommandHandler("quiz_results", cmd_quiz_results))
+    app.add_handler(CommandHandler("on_tap", cmd_on_tap))
+    # Ahead of the general /start (the help, in group 0), which then does not run for this update.
+    app.add_handler(CommandHandler("start", cmd_start_review, filters=REVIEW_START), group=-1)
     app.add_handler(PollAnswerHandler(on_poll_answer))
 
 
@@ -166,6 +195,35 @@ async def cmd_quiz_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await update.effective_message.reply_text(messages.NO_RESULTS)
         return
     await quiz.send_results(rnd)
+
+
+async def cmd_on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/on_tap [số phiên]: the provisions behind the questions the person missed in a group session."""
+    await _review(update, context, " ".join(context.args or []))
+
+
+async def cmd_start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start on_tap_<round id>, from the deep link under a session's final leaderboard."""
+    payload = (context.args or ["on_tap"])[0]
+    await _review(update, context, payload.removeprefix("on_tap").lstrip("_"))
+    raise ApplicationHandlerStop  # the help /start would otherwise answer too
+
+
+async def _review(update: Update, context: ContextTypes.DEFAULT_TYPE, words: str) -> None:
+    """Only in a private chat, and only the asker's own answers: colleagues must not see each other's mistakes."""
+    message = update.effective_message
+    user = update.effective_user
+    if update.effective_chat.type != ChatType.PRIVATE or user is None:
+        username = _username(context.bot)
+        await message.reply_text(messages.review_private_only(messages.review_link(username) if username else None),
+                                 link_preview_options=_NO_PREVIEW)
+        return
+    try:
+        texts = await _quiz(context).review(CHANNEL, str(user.id), words, limit=MessageLimit.MAX_TEXT_LENGTH)
+    except QuizError as exc:
+        texts = [str(exc)]
+    for text in texts:
+        await message.reply_text(text, link_preview_options=_NO_PREVIEW)
 
 
 async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

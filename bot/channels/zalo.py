@@ -27,7 +27,15 @@ from bot import commands, messages, render
 from bot.admin import Actor, AdminError, ReindexRunning
 from bot.answer import EMPTY_QUESTION, Answer, Citation
 from bot.assistant import Assistant
-from bot.channels.zalo_api import ZaloApiError, ZaloBotApi, ZaloMessage, ZaloNetworkError, ZaloUpdate, is_transient
+from bot.channels.zalo_api import (
+    MAX_TEXT_LENGTH,
+    ZaloApiError,
+    ZaloBotApi,
+    ZaloMessage,
+    ZaloNetworkError,
+    ZaloUpdate,
+    is_transient,
+)
 from bot.channels.zalo_quiz import ZaloQuizChannel
 from bot.quiz import messages as quiz_messages
 from bot.quiz.master import QuizError
@@ -209,6 +217,7 @@ class ZaloBot:
             "/hoi": self._cmd_ask,
             "/docs": self._cmd_docs,
             "/quiz": self._cmd_quiz,
+            quiz_messages.REVIEW_COMMAND: self._cmd_review,
         }
         assistant.quiz.add_channel(ZaloQuizChannel(api))
         self._admin_commands: dict[str, Callable[[ZaloMessage, str], Awaitable[None]]] = {
@@ -406,6 +415,18 @@ class ZaloBot:
             await self.assistant.quiz.start_practice(CHANNEL, message.chat_id, message.user_id, args)
         except QuizError as exc:
             await self.send(message.chat_id, str(exc))
+
+    async def _cmd_review(self, message: ZaloMessage, args: str) -> None:
+        """/on_tap [số phiên]: the provisions behind the questions the sender missed in a group session. Only
+        in a private chat, and only their own answers: colleagues must not see each other's mistakes."""
+        if message.is_group:
+            await self.send(message.chat_id, quiz_messages.REVIEW_PRIVATE_ONLY)
+            return
+        try:
+            texts = await self.assistant.quiz.review(CHANNEL, message.user_id, args, limit=MAX_TEXT_LENGTH)
+        except QuizError as exc:
+            texts = [str(exc)]
+        await self.send(message.chat_id, *texts)
 
     # ------------------------------------------------------------ admin commands
 

@@ -46,6 +46,9 @@ class ZaloQuizChannel:
     async def close_question(self, chat_id: str, ask: Ask) -> None:
         await self._send(chat_id, "Câu hỏi này đã đóng.")
 
+    def review_hint(self, round_id: int) -> str:
+        return messages.review_hint_zalo(round_id)
+
     def retry_delay(self, error: Exception) -> float | None:
         """The client's own judgement (`is_transient`): no answer, 5xx and 429 pass, waiting as asked."""
         if not isinstance(error, ZaloApiError) or not is_transient(error):

@@ -34,19 +34,20 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Protocol, TypeVar
 
-from bot.quiz import messages
+from bot.quiz import messages, review
 from bot.quiz.bank import TRUE_FALSE, Bank, QuizQuestion
 from bot.quiz.picking import pick
 from bot.quiz.results import question_rates, to_chart, to_csv
 from bot.storage.quiz import Ask, Participant, QuizRecords, Round, RoundBusy
 from bot.storage.store import Store
 from bot.storage.tables import utcnow
+from knowledge_base.model import Document
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,6 +80,9 @@ class QuizChannel(Protocol):
         """None when `error` is permanent (retrying cannot help: the bot left the chat, a bad request);
         otherwise the least wait the platform asked for before trying again (0 when it named none).
         The channel decides, so the master never needs to know Telegram's or Zalo's exceptions."""
+
+    # Optional: `review_hint(round_id) -> str`, the line under a session's final leaderboard telling the
+    # participants how to get their review in private (`/on_tap`). A channel without it adds no line.
 
 
 @dataclass(frozen=True)
@@ -158,12 +162,16 @@ class QuizMaster:
     def __init__(self, store: Store, bank: Callable[[], Bank], *, lease: timedelta = timedelta(seconds=20),
                  grace: timedelta = timedelta(seconds=3), tick: float = 1.0,
                  leaderboard_every: int = LEADERBOARD_EVERY, sweep: float | None = None,
-                 catch_up: timedelta = timedelta(seconds=10), retry: RetryPolicy = RetryPolicy()) -> None:
+                 catch_up: timedelta = timedelta(seconds=10), retry: RetryPolicy = RetryPolicy(),
+                 documents: Callable[[], Iterable[Document]] | None = None) -> None:
         """`sweep`: seconds between the supervisor's looks for orphaned sessions (default: half the lease,
         so a session whose driver failed waits at most about 1.5 leases). `catch_up`: after a restart, how
-        long the current question keeps accepting the answers that were queued while we were down."""
+        long the current question keeps accepting the answers that were queued while we were down.
+        `documents`: the knowledge base in service (`Library.documents`), to cite provisions in reviews;
+        without it a review shows each question's own quote."""
         self.records = QuizRecords(store)
         self._bank = bank
+        self._documents = documents
         self.channels: dict[str, QuizChannel] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease, self.grace, self.tick = lease, grace, tick
@@ -438,6 +446,9 @@ class QuizMaster:
             return  # someone else finished it
         people = await self._db(self.records.participants, rnd.id)
         board = messages.leaderboard(people, len(asks), rnd.total, True, stopped)
+        hint = getattr(channel, "review_hint", None)
+        if people and hint is not None:
+            board += "\n\n" + hint(rnd.id)
         await self._say(rnd, board, "the final leaderboard", lease=True)
         if asks:
             await self._post_results(rnd, asks, people, lease=True)
@@ -457,13 +468,50 @@ class QuizMaster:
                        messages.results_caption(rnd.id), rates)
         await self._deliver(rnd, send, "the results", lease=lease)
 
+    # ------------------------------------------------------------ reviewing in private
+
+    async def review(self, channel: str, user_id: str, words: str = "", *, limit: int) -> list[str]:
+        """`/on_tap [số phiên]` from `user_id` in a private chat: the questions they missed in a group session
+        that is over — by default the latest they took part in — each with its provision, as messages of at
+        most `limit` characters. Only their own answers, in rounds of this channel they answered in.
+        QuizError (its text for the user) when there is nothing to review or the words make no sense."""
+        wanted = words.strip().lstrip("#")
+        if wanted and not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 12):
+            raise QuizError(messages.REVIEW_USAGE)
+        if not wanted:
+            rnd = await self._db(self.records.last_taken, channel, user_id)
+            if rnd is None:
+                raise QuizError(messages.REVIEW_NONE)
+        else:
+            round_id = int(wanted)
+            try:
+                rnd = await self._db(self.records.round, round_id)
+            except KeyError:
+                raise QuizError(messages.review_not_found(round_id)) from None
+            if rnd.channel != channel or rnd.kind != "group":
+                raise QuizError(messages.review_not_found(round_id))
+        answers = await self._db(self.records.answers_by, rnd.id, channel, user_id)
+        if not answers:
+            raise QuizError(messages.review_not_found(rnd.id))
+        if rnd.status not in ("finished", "stopped"):
+            raise QuizError(messages.review_not_over(rnd.id))
+        asks = await self._db(self.records.asks, rnd.id)
+        documents = await asyncio.to_thread(self._documents_by_id)
+        found = review.build(rnd, asks, answers, self.bank, documents)
+        return review.pack(messages.review_blocks(found), limit)
+
+    def _documents_by_id(self) -> dict[str, Document] | None:
+        if self._documents is None:
+            return None
+        return {d.id: d for d in self._documents()}
+
     # ------------------------------------------------------------ posting and answers
 
     async def _post(self, rnd: Round, position: int, seconds: int | None) -> None:
         question = self.bank.get(rnd.question_ids[position])
         if question is None:  # disabled or removed since the round began: skip it, visibly in the results
-            await self._db(self.records.record_ask, rnd.id, position, rnd.question_ids[position], ["—"], 0,
-                           seconds=1)
+            await self._db(self.records.record_ask, rnd.id, position, rnd.question_ids[position],
+                           list(review.SKIPPED), 0, seconds=1)
             return
         options = list(question.options)
         if question.kind != "true_false" or options != list(TRUE_FALSE):

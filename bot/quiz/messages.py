@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.quiz.bank import Bank, QuizQuestion
+from bot.quiz.review import Missed, Review
 from bot.storage.quiz import Participant
 
 LETTERS = "ABCD"
@@ -104,3 +105,91 @@ def question_rates(rates: list[tuple[int, int, int]]) -> str:
 
 def results_caption(round_id: int) -> str:
     return f"Kết quả phiên kiểm tra #{round_id}: bảng điểm (CSV) và biểu đồ."
+
+
+# ---------------------------------------------------------------- reviewing a session in private (/on_tap)
+
+REVIEW_COMMAND = "/on_tap"
+REVIEW_USAGE = (
+    "Cách dùng: /on_tap [số phiên], ví dụ /on_tap 12. Không ghi số phiên thì bot gửi phần ôn tập của phiên "
+    "kiểm tra gần nhất bạn đã tham gia."
+)
+REVIEW_NONE = (
+    "Bạn chưa tham gia phiên kiểm tra nào nên chưa có gì để ôn lại. Khi người hướng dẫn mở phiên kiểm tra "
+    "trong nhóm (/quiz_start), hãy chọn đáp án cho từng câu; sau phiên, nhắn /on_tap cho bot trong trò chuyện "
+    "riêng để đọc lại các quy định ứng với những câu bạn trả lời sai. Muốn tự luyện ngay: gõ /quiz."
+)
+REVIEW_PRIVATE_ONLY = (
+    "Lệnh /on_tap chỉ dùng trong trò chuyện riêng với bot, để đồng nghiệp không thấy câu trả lời sai của nhau. "
+    "Hãy nhắn /on_tap cho bot trong tin nhắn riêng."
+)
+
+
+def review_private_only(link: str | None = None) -> str:
+    return f"{REVIEW_PRIVATE_ONLY}\nMở trò chuyện riêng với bot: {link}" if link else REVIEW_PRIVATE_ONLY
+
+
+def review_not_found(round_id: int) -> str:
+    return (f"Không tìm thấy phiên kiểm tra #{round_id} có bạn tham gia. "
+            "Gõ /on_tap để ôn lại phiên gần nhất bạn đã tham gia.")
+
+
+def review_not_over(round_id: int) -> str:
+    return f"Phiên kiểm tra #{round_id} chưa kết thúc. Khi phiên kết thúc, hãy nhắn lại /on_tap {round_id}."
+
+
+def review_link(username: str, round_id: int | None = None) -> str:
+    """The deep link that opens a private chat with the bot and sends it `/start on_tap_<round id>`."""
+    payload = "on_tap" if round_id is None else f"on_tap_{round_id}"
+    return f"https://t.me/{username}?start={payload}"
+
+
+def review_hint_telegram(username: str | None, round_id: int) -> str:
+    """The line under a session's final leaderboard on Telegram."""
+    if not username:
+        return review_hint_zalo(round_id)
+    return (f"📚 Xem lại các quy định ứng với câu mình trả lời sai (chỉ riêng bạn thấy): "
+            f"{review_link(username, round_id)} — hoặc nhắn /on_tap cho bot trong trò chuyện riêng.")
+
+
+def review_hint_zalo(round_id: int) -> str:
+    return (f"📚 Để xem lại các quy định ứng với câu mình trả lời sai (chỉ riêng bạn thấy), "
+            f"nhắn /on_tap cho bot trong tin nhắn riêng (phiên này: /on_tap {round_id}).")
+
+
+def review_blocks(review: Review) -> list[str]:
+    """The review as blocks of text, one per missed question after an opening line; a channel packs them
+    into messages of its size."""
+    rnd = review.round
+    about = f" (chủ đề “{rnd.topic}”)" if rnd.topic else ""
+    if not review.missed:
+        return [f"🎉 Chúc mừng! Bạn trả lời đúng cả {review.correct}/{review.asked} câu của phiên kiểm tra "
+                f"#{rnd.id}{about}, không có câu nào cần ôn lại."]
+    intro = (f"📚 Ôn tập phiên kiểm tra #{rnd.id}{about}: bạn trả lời đúng {review.correct}/{review.asked} câu. "
+             f"Dưới đây là quy định ứng với {len(review.missed)} câu bạn trả lời sai hoặc chưa trả lời, "
+             "để bạn đọc lại.")
+    return [intro, *(review_item(m) for m in review.missed)]
+
+
+def review_item(m: Missed) -> str:
+    if m.question is None:
+        return (f"❓ Câu {m.position + 1}: câu hỏi này đã được gỡ khỏi ngân hàng câu hỏi.\n"
+                f"✅ Đáp án đúng: {m.answer}")
+    lines = [f"❓ Câu {m.position + 1}: {m.question}"]
+    if m.given is None:
+        lines.append("⏱ Bạn chưa trả lời câu này.")
+    elif m.late:
+        lines.append(f"⏱ Bạn chọn “{m.given}” sau khi câu hỏi đã hết giờ, nên không được tính.")
+    else:
+        lines.append(f"❌ Bạn chọn: {m.given}")
+    lines.append(f"✅ Đáp án đúng: {m.answer}")
+    if m.label:
+        lines.append(f"📖 Quy định: {m.label}")
+    if m.text:
+        lines.append(f"“{m.text}”")
+    if m.changed:
+        lines.append("⚠️ Quy định này đã được sửa đổi, thay thế hoặc hết hiệu lực sau khi câu hỏi được soạn; "
+                     "gõ /docs để xem văn bản đang có hiệu lực.")
+    if m.explanation:
+        lines.append(f"💡 {m.explanation}")
+    return "\n".join(lines)

@@ -285,6 +285,31 @@ class QuizRecords:
                 out[question_id] = (bool(correct), at)
         return out
 
+    def last_taken(self, channel: str, user_id: Id, kind: str = "group") -> Round | None:
+        """The latest round that is over (finished or stopped) in which this person answered, late answers
+        included: what `/on_tap` reviews when no round is named. Only rounds of `channel`, whose user ids
+        these are."""
+        query = (select(QuizRound).join(QuizAsk, QuizAsk.round_id == QuizRound.id)
+                 .join(QuizAnswer, QuizAnswer.ask_id == QuizAsk.id)
+                 .where(QuizRound.channel == channel, QuizRound.kind == kind,
+                        QuizRound.status.in_(("finished", "stopped")),
+                        QuizAnswer.channel == channel, QuizAnswer.user_id == str(user_id))
+                 .order_by(QuizRound.id.desc()).limit(1))
+        with self._session(write=False) as s:
+            row = s.scalars(query).first()
+            return _round(row) if row else None
+
+    def answers_by(self, round_id: int, channel: str, user_id: Id) -> dict[int, tuple[int, bool, bool]]:
+        """One person's answers in a round: question position → (option index as posted, counted as right,
+        late). Empty when they took no part in it."""
+        query = (select(QuizAsk.position, QuizAnswer.option_index, QuizAnswer.correct, QuizAnswer.late)
+                 .join(QuizAsk, QuizAnswer.ask_id == QuizAsk.id)
+                 .where(QuizAsk.round_id == round_id, QuizAnswer.channel == channel,
+                        QuizAnswer.user_id == str(user_id)))
+        with self._session(write=False) as s:
+            rows = s.execute(query).all()
+        return {int(pos): (int(option), bool(correct), bool(late)) for pos, option, correct, late in rows}
+
     # Statistics
 
     def question_rates(self, since: datetime | None = None) -> dict[str, tuple[int, int]]:
