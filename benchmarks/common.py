@@ -97,6 +97,23 @@ def out_of_scope_items(split: str) -> list[EvalItem]:
     return [item for item in read_items(OUT_OF_SCOPE) if item.id in wanted]
 
 
+# The quiz's situation questions (knowledge_base/quiz/situations.yaml) are story-shaped questions in
+# the voice of staff with a gold unit each. Their two halves were written on different topics: "th-a"
+# (gifts, conflicts of interest, business, asset declaration, reporting corruption) may be trained on;
+# "th-b" (citizens' reception, social media, alcohol and dress, discipline, rights of viên chức) is
+# only measured, so it tells whether training on stories carries over to subjects it never saw.
+SITUATIONS = ROOT / "knowledge_base" / "quiz" / "situations.yaml"
+SITUATION_HALVES = {"train": "th-a-", "test": "th-b-"}
+
+
+def situation_items(half: str) -> list[EvalItem]:
+    from bot.quiz.bank import load_file
+
+    prefix = SITUATION_HALVES[half]
+    return [EvalItem(q.id, q.question, [{"doc": q.citation.doc, "article": q.citation.article}], "situation",
+                     [q.citation.to_dict()], half) for q in load_file(SITUATIONS) if q.id.startswith(prefix)]
+
+
 def staff_items(split: str) -> list[EvalItem]:
     """The "tune" or "test" half of STAFF. Only the tune half may inform a choice; the test half is
     reported, never looked at while choosing."""

@@ -55,6 +55,7 @@ KB_SETS = {
     "staff-tune": "staff questions, tune (tuned on)",
     "dev": "dev set (regression; tuned on in the past)",
     "oos-test": "older out-of-scope set, held-out half",
+    "situations-test": "situation questions (quiz stems), held-out half on topics the trained half lacks",
 }
 STAGES = ("analysis", "lexical", "dense", "fusion", "rerank", "answer")
 # Targets of the issue, on the frozen test split.
@@ -75,6 +76,8 @@ def items_of(name: str) -> list[EvalItem]:
         return common.dev_items()
     if name == "oos-test":
         return common.out_of_scope_items("test")
+    if name == "situations-test":
+        return common.situation_items("test")
     if name in common.ALQAC_SETS:
         return common.ALQAC_SETS[name].items()
     split = name.removeprefix("staff-").rstrip("~")

@@ -9,13 +9,15 @@ Training data, none of which is evaluated on:
 - ALQAC 2022 (520 questions over its own four codes; `common.ALQAC_SETS["alqac2022"]`): a chunk is
   a positive when it belongs to the gold article.
 - the **tune** half of our staff questions (`benchmarks/data/staff_questions.jsonl`) and the questions
-  written only for training (`benchmarks/data/train_questions.jsonl`), as typed and without
-  diacritics: a chunk is a positive when it contains a gold unit (the strict measure), or, when no
-  candidate does, when it belongs to a gold article;
+  written only for training (`benchmarks/data/train_questions.jsonl`), and the trained half ("th-a")
+  of the quiz's situation questions (story-shaped, `common.situation_items("train")`), as typed and
+  without diacritics: a chunk is a positive when it contains a gold unit (the strict measure), or,
+  when no candidate does, when it belongs to a gold article;
 - the **tune** half of `benchmarks/data/out_of_scope.jsonl` and the out-of-scope staff tune
   questions: every candidate is a negative, which is what teaches the model's probability to be low
   when nothing answers.
-The test halves, the dev set and ALQAC 2025 are never read here.
+The test halves (the situation questions' "th-b" half included), the dev set and ALQAC 2025 are
+never read here.
 
 The model is two logistic heads on standardised features, fitted by Newton's method with an L2
 penalty: the article head on ALQAC and ours (article-level gold), the unit head on ours (unit-level
@@ -282,7 +284,7 @@ def main() -> None:
         library._embedder = embedder
         library.ensure_index(progress=True)
         kb = Pipeline(library.index, settings)
-        staff = [*common.staff_items("tune"), *common.train_items()]
+        staff = [*common.staff_items("tune"), *common.train_items(), *common.situation_items("train")]
         oos = common.out_of_scope_items("tune")
         questions = [*staff, *common.stripped(staff), *oos, *common.stripped(oos)]
         ours = [candidate_rows(kb, item, unit_labels=True) for item in questions]
