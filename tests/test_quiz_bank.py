@@ -120,3 +120,11 @@ def test_situation_questions_cover_the_topics_trainers_asked_for_and_a_bad_one_i
     for question, words in zip(bad, expected, strict=True):
         found = " | ".join(bank.validate([question], documents))
         assert words in found, (words, found)
+
+
+def test_a_trainer_can_ask_for_situation_questions_only(shipped):
+    assert shipped.match_topic("tinh huong") == bank.SITUATIONS
+    assert (bank.SITUATIONS, len([q for q in shipped.enabled() if q.kind == "situation"])) in shipped.topics()
+    chosen = shipped.enabled(bank.SITUATIONS)
+    assert len(chosen) >= 60 and {q.kind for q in chosen} == {"situation"}
+    assert len({q.topic for q in chosen}) >= 10  # every topic's situations, not one topic

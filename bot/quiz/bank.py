@@ -43,6 +43,7 @@ TRUE_FALSE = ("Đúng", "Sai")
 # Telegram's limits for a quiz poll (Bot API sendPoll).
 MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION = 300, 100, 200
 BANK_FILES = ("curated.yaml", "situations.yaml", "generated.yaml")
+SITUATIONS = "tình huống"  # not a topic of its own: every situation question, whatever its topic
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "knowledge_base" / "quiz"
 
 
@@ -134,7 +135,9 @@ class Bank:
         return next((q for q in self.questions if q.id == question_id), None)
 
     def enabled(self, topic: str | None = None) -> list[QuizQuestion]:
-        return [q for q in self.questions if q.enabled and (topic is None or q.topic == topic)
+        """The questions a round may ask; `topic` may also be SITUATIONS, every situation question."""
+        return [q for q in self.questions if q.enabled and (topic is None or q.topic == topic
+                                                            or (topic == SITUATIONS and q.kind == "situation"))
                 and not self.changed(q)]
 
     def changed(self, q: QuizQuestion) -> bool:
@@ -142,11 +145,15 @@ class Bank:
         return bool(self.register and self.register.touches(q.citation))
 
     def topics(self) -> list[tuple[str, int]]:
-        """Topics of the enabled questions with their counts, largest first."""
+        """Topics of the enabled questions with their counts, largest first; then SITUATIONS, so a
+        trainer can run a session of situation questions only ("/quiz_start 10 tình huống")."""
         counts: dict[str, int] = {}
+        situations = 0
         for q in self.enabled():
             counts[q.topic] = counts.get(q.topic, 0) + 1
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            situations += q.kind == "situation"
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [*ordered, (SITUATIONS, situations)] if situations and SITUATIONS not in counts else ordered
 
     def match_topic(self, text: str) -> str | None:
         """What a user typed ("qua tang", "Kỷ luật", "tiếp dân") → a topic, accents and case ignored."""
