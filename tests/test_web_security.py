@@ -236,3 +236,20 @@ def test_trainers_see_questions_everyone_gets_right_flagged_for_review(assistant
     assert set(rows) == {easy.id, hard.id}
     assert f"{people}/{people} (100%)" in rows[easy.id] and "quá dễ" in rows[easy.id]
     assert f"0/{people} (0%)" in rows[hard.id] and "quá khó" in rows[hard.id] and "theo kết quả: khó" in rows[hard.id]
+
+
+def test_an_admin_removes_a_document_sees_it_in_the_history_and_restores_it(assistant):
+    client = TestClient(create_app(assistant.settings, assistant))
+    token = _token(_login(client, "quantri").text)
+    doc = "64/2014/NĐ-CP"
+    removed = client.post("/van-ban/go-bo", data={"csrf_token": token, "doc": doc, "reason": "thử gỡ"})
+    assert removed.status_code == 200 and assistant.library.document(doc) is None
+    history = client.get("/van-ban/lich-su").text
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", history, re.S) if doc in r)
+    assert "thử gỡ" in row and "web:quantri" in row and "Khôi phục" in row
+    number = re.search(r'name="version" value="(\d+)"', row).group(1)
+    restored = client.post("/van-ban/khoi-phuc", data={"csrf_token": token, "doc": doc, "version": number})
+    assert restored.status_code == 200 and "Cấu trúc và nội dung" in restored.text
+    assert assistant.library.document(doc) is not None
+    actions = [(e.action, e.result) for e in assistant.store.audit_log(5, channel="web")]
+    assert ("remove_document", "ok") in actions and ("restore_document", "ok") in actions
