@@ -490,7 +490,7 @@ def cmd_quiz_validate(library: Library, args: argparse.Namespace) -> int:
     from bot.quiz import bank
 
     directory, documents = _quiz_paths(library, args.bundled)
-    questions = [q for name in bank.BANK_FILES for q in bank.load_file(directory / name)]
+    questions = bank.load_files(directory)
     problems = bank.validate(questions, {d.id: d for d in documents})
     if problems:
         print(f"Ngân hàng câu hỏi có {len(problems)} lỗi:", file=sys.stderr)

@@ -205,12 +205,8 @@ class Library:
         left as it is, for a person to repair). The next answer reads the entry; no reindex is needed.
         """
         documents = {d.id: d for d in self.documents()}
-        by_key = {ids.loose_key(doc_id): doc_id for doc_id in documents}
-
-        def as_stored(unit: Ref | None) -> Ref | None:  # "59/2019/ND-CP" → "59/2019/NĐ-CP"
-            return replace(unit, doc=by_key.get(ids.loose_key(unit.doc), unit.doc)) if unit else None
-
-        change = replace(change, unit=as_stored(change.unit), current=as_stored(change.current))
+        change = replace(change, unit=_as_stored(change.unit, documents),
+                         current=_as_stored(change.current, documents) if change.current else None)
         wrong = validity.problems(validity.Register([change]), documents)
         if wrong:
             raise KnowledgeBaseError("Không ghi nhận được: " + "; ".join(wrong) + ".")
@@ -273,9 +269,8 @@ class Library:
         with self._writing():
             text = path.read_text(encoding="utf-8") if path.exists() else (
                 "# Cách nói thường ngày | thuật ngữ pháp lý, do quản trị viên thêm (xem index/data)\n")
-            shipped = thesaurus.THESAURUS.read_text(encoding="utf-8")
-            known = {line.partition("|")[0].strip().lower() for line in (text + "\n" + shipped).splitlines()
-                     if "|" in line and not line.startswith("#")}
+            known = {said.lower() for source in (thesaurus.THESAURUS, path) if source.exists()
+                     for said, _ in thesaurus.entries(source)}
             if phrase.lower() in known:
                 raise KnowledgeBaseError(f"Cụm từ “{phrase}” đã có trong danh sách.")
             line = f"{phrase} | {terms}"
@@ -286,8 +281,7 @@ class Library:
     def add_regression(self, question: str, provision: Ref, *, actor: str) -> dict:
         """Keep a question with the provision that answers it, for `conduct-bot eval` (shared/eval format)."""
         documents = {d.id: d for d in self.documents()}
-        by_key = {ids.loose_key(doc_id): doc_id for doc_id in documents}
-        provision = replace(provision, doc=by_key.get(ids.loose_key(provision.doc), provision.doc))
+        provision = _as_stored(provision, documents)
         try:
             resolve(provision, documents)
         except UnknownProvision as exc:
@@ -530,6 +524,12 @@ class Library:
                 self._index = HybridIndex.load(root, self.embedder)
                 self._index_name = name
         return self._index
+
+
+def _as_stored(ref: Ref, documents: dict[str, Document]) -> Ref:
+    """The reference with its document number as the knowledge base writes it ("59/2019/ND-CP" → "59/2019/NĐ-CP")."""
+    wanted = ids.loose_key(ref.doc)
+    return replace(ref, doc=next((doc_id for doc_id in documents if ids.loose_key(doc_id) == wanted), ref.doc))
 
 
 def _stat(path: Path) -> os.stat_result | None:

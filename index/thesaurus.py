@@ -29,13 +29,18 @@ def load(path: Path = THESAURUS) -> tuple[tuple[re.Pattern[str], str], ...]:
 
 @lru_cache(maxsize=8)
 def _load(path: Path, stamp: int) -> tuple[tuple[re.Pattern[str], str], ...]:
-    entries = []
+    return tuple((re.compile(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)"), terms) for phrase, terms in entries(path))
+
+
+def entries(path: Path) -> list[tuple[str, str]]:
+    """(everyday phrase, legal terms) of every "phrase | terms" line of a file; comments and blanks skipped."""
+    out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or "|" not in line:
             continue
         phrase, _, terms = (part.strip() for part in line.partition("|"))
-        entries.append((re.compile(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)"), terms))
-    return tuple(entries)
+        out.append((phrase, terms))
+    return out
 
 
 def line_problems(phrase: str, terms: str) -> list[str]:

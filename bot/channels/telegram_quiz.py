@@ -191,7 +191,7 @@ async def cmd_quiz_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     quiz = _quiz(context)
     rnd = await asyncio.to_thread(quiz.records.last_round, CHANNEL, str(update.effective_chat.id))
-    if rnd is None or rnd.status not in ("finished", "stopped"):
+    if rnd is None or not rnd.over:
         await update.effective_message.reply_text(messages.NO_RESULTS)
         return
     await quiz.send_results(rnd)

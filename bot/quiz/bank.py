@@ -204,9 +204,14 @@ def save_file(questions: Iterable[QuizQuestion], path: Path) -> None:
     tmp.replace(path)
 
 
+def load_files(directory: Path) -> list[QuizQuestion]:
+    """Every question of a bank directory's files, enabled or not, not yet validated."""
+    return [q for name in BANK_FILES for q in load_file(directory / name)]
+
+
 def load(directory: Path, documents: dict[str, Document], register: Register | None = None) -> Bank:
     """The bank in a directory, validated against the knowledge base; raises BankError on any problem."""
-    questions = [q for name in BANK_FILES for q in load_file(directory / name)]
+    questions = load_files(directory)
     problems = validate(questions, documents)
     if problems:
         shown = "\n".join(f"- {p}" for p in problems[:20])
@@ -219,9 +224,8 @@ def load(directory: Path, documents: dict[str, Document], register: Register | N
 
 
 def validate(questions: list[QuizQuestion], documents: dict[str, Document]) -> list[str]:
-    """Every problem found, one Vietnamese line each: shape, Telegram limits, and proof in the source."""
-    from bot.quiz.checks import support_problems  # checks needs the model defined above
-
+    """Every problem found, one Vietnamese line each naming its file and question: ids, shape,
+    Telegram limits, and proof in the source."""
     problems: list[str] = []
     seen: set[str] = set()
     for q in questions:
@@ -229,14 +233,20 @@ def validate(questions: list[QuizQuestion], documents: dict[str, Document]) -> l
         if q.id in seen:
             problems.append(f"{where}: id bị trùng")
         seen.add(q.id)
-        problems += [f"{where}: {p}" for p in shape_problems(q)]
-        try:
-            provision = resolve(q.citation, documents)
-        except UnknownProvision as exc:
-            problems.append(f"{where}: trích dẫn không hợp lệ: {exc}")
-            continue
-        problems += [f"{where}: {p}" for p in support_problems(q, provision, documents)]
+        problems += [f"{where}: {p}" for p in question_problems(q, documents)]
     return problems
+
+
+def question_problems(q: QuizQuestion, documents: dict[str, Document]) -> list[str]:
+    """One question's problems: shape and Telegram limits, then whether its cited text proves it."""
+    from bot.quiz.checks import support_problems  # checks needs the model defined above
+
+    problems = shape_problems(q)
+    try:
+        provision = resolve(q.citation, documents)
+    except UnknownProvision as exc:
+        return [*problems, f"trích dẫn không hợp lệ: {exc}"]
+    return problems + support_problems(q, provision, documents)
 
 
 def shape_problems(q: QuizQuestion) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.quiz import bank
 from bot.quiz.bank import BankError, QuizQuestion
 from knowledge_base.model import Document
-from knowledge_base.provisions import Ref, UnknownProvision, resolve
+from knowledge_base.provisions import Ref
 
 CURATED = "curated"
 
@@ -38,22 +38,14 @@ def from_form(fields: dict[str, str], origin: str = CURATED) -> QuizQuestion:
 
 
 def problems(q: QuizQuestion, documents: dict[str, Document]) -> list[str]:
-    """What is wrong with one question, in Vietnamese: id, shape, Telegram limits, proof in the cited text."""
-    from bot.quiz.checks import support_problems
-
+    """What is wrong with one question as a person typed it, in Vietnamese: the id and the chosen answer
+    (which a form can leave out), then the bank's own checks of shape, limits and proof."""
     out = []
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,127}", q.id):
         out.append("mã câu hỏi (id) gồm 3–128 chữ thường không dấu, số, '.', '_' hoặc '-'")
-    if q.kind not in bank.KINDS:
-        out.append(f"loại câu hỏi phải là một trong {', '.join(bank.KINDS)}")
-    out += bank.shape_problems(q)
     if not q.answer:
         out.append("hãy chọn đáp án đúng (số thứ tự của phương án)")
-    try:
-        provision = resolve(q.citation, documents)
-    except UnknownProvision as exc:
-        return [*out, f"trích dẫn không hợp lệ: {exc}"]
-    return out + support_problems(q, provision, documents)
+    return out + bank.question_problems(q, documents)
 
 
 class Editor:
@@ -63,7 +55,7 @@ class Editor:
         self.directory = directory
 
     def questions(self) -> list[QuizQuestion]:
-        return [q for name in bank.BANK_FILES for q in bank.load_file(self.directory / name)]
+        return bank.load_files(self.directory)
 
     def set_flags(self, question_id: str, documents: dict[str, Document], *, reviewed: bool | None = None,
                   enabled: bool | None = None) -> QuizQuestion:

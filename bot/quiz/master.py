@@ -493,7 +493,7 @@ class QuizMaster:
         answers = await self._db(self.records.answers_by, rnd.id, channel, user_id)
         if not answers:
             raise QuizError(messages.review_not_found(rnd.id))
-        if rnd.status not in ("finished", "stopped"):
+        if not rnd.over:
             raise QuizError(messages.review_not_over(rnd.id))
         asks = await self._db(self.records.asks, rnd.id)
         documents = await asyncio.to_thread(self._documents_by_id)

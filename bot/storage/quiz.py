@@ -20,6 +20,9 @@ class RoundBusy(Exception):
     """A round is already running in this chat."""
 
 
+OVER = ("finished", "stopped")  # a round that is over: its results are final
+
+
 @dataclass(frozen=True)
 class Round:
     id: int
@@ -38,6 +41,10 @@ class Round:
     @property
     def total(self) -> int:
         return len(self.question_ids)
+
+    @property
+    def over(self) -> bool:
+        return self.status in OVER
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,7 @@ class QuizRecords:
     def set_status(self, round_id: int, status: str, *, only_if: tuple[str, ...] = ()) -> bool:
         """False when `only_if` is given and the round was not in one of those states (someone was first)."""
         values: dict = {"status": status}
-        if status in ("finished", "stopped"):
+        if status in OVER:
             values["ended_at"] = utcnow()
         stmt = update(QuizRound).where(QuizRound.id == round_id)
         if only_if:
@@ -292,7 +299,7 @@ class QuizRecords:
         query = (select(QuizRound).join(QuizAsk, QuizAsk.round_id == QuizRound.id)
                  .join(QuizAnswer, QuizAnswer.ask_id == QuizAsk.id)
                  .where(QuizRound.channel == channel, QuizRound.kind == kind,
-                        QuizRound.status.in_(("finished", "stopped")),
+                        QuizRound.status.in_(OVER),
                         QuizAnswer.channel == channel, QuizAnswer.user_id == str(user_id))
                  .order_by(QuizRound.id.desc()).limit(1))
         with self._session(write=False) as s:
@@ -327,7 +334,7 @@ class QuizRecords:
 
     def rounds(self, kind: str = "group", limit: int = 50) -> list[RoundSummary]:
         """Rounds that are over (finished or stopped), newest first, with participant and question counts."""
-        query = (select(QuizRound).where(QuizRound.kind == kind, QuizRound.status.in_(("finished", "stopped")))
+        query = (select(QuizRound).where(QuizRound.kind == kind, QuizRound.status.in_(OVER))
                  .order_by(QuizRound.started_at.desc(), QuizRound.id.desc()).limit(limit))
         with self._session(write=False) as s:
             rows = [_round(r) for r in s.scalars(query)]

@@ -65,11 +65,13 @@ def console(request: Request) -> Console:
 
 
 def account(request: Request) -> Account | None:
-    name = request.session.get("user")
-    if not name:
-        return None
-    found = console(request).accounts.get(name)
-    return None if found is None or found.disabled else found
+    """The logged-in account, read once per request (the check and the page's header share it), so a
+    disabled account or a changed role takes effect on its next request."""
+    if not hasattr(request.state, "account"):
+        name = request.session.get("user")
+        found = console(request).accounts.get(name) if name else None
+        request.state.account = None if found is None or found.disabled else found
+    return request.state.account
 
 
 def require(request: Request, role: str = "viewer") -> Account:

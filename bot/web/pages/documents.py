@@ -22,6 +22,7 @@ from bot.web.forms import ActionForm, ConfirmForm, RemoveForm, RestoreForm, Supe
 from index.text import strip_diacritics
 from knowledge_base import validity
 from knowledge_base.model import CONTAINER_KINDS, Document, Kind, Node, Status
+from retrieval.analysis import missing_topics
 
 STATUS_FILTERS = {s.value: s.label for s in Status}
 
@@ -79,8 +80,6 @@ async def documents(request: Request) -> Response:
              and (not query or _fold(query) in _fold(f"{d.id} {d.title} {d.issuer} {d.name} {d.doc_type}"))]
     shown.sort(key=lambda d: (d.validity.status is not Status.IN_FORCE, d.doc_type, d.id))
     changed = {d.id: len(register.for_document(d.id)) for d in shown}
-    from retrieval.analysis import missing_topics
-
     reports = await blocking(c.assistant.store.missing_reports)
     return render(request, "documents.html", docs=shown, total=len(docs), query=query, status=status,
                   statuses=STATUS_FILTERS, changed=changed, skipped=library.skipped(),
@@ -102,8 +101,7 @@ async def document(request: Request) -> Response:
     return render(request, "document.html", doc=doc, outline=_outline(doc, register),
                   changes=register.for_document(doc.id), versions=versions,
                   supersede=await form(request, SupersedeForm, check=False),
-                  remove=await form(request, RemoveForm, check=False),
-                  restore=await form(request, RestoreForm, check=False))
+                  remove=await form(request, RemoveForm, check=False))
 
 
 async def upload(request: Request) -> Response:
@@ -187,7 +185,7 @@ async def history(request: Request) -> Response:
     require(request)
     c = console(request)
     versions = await blocking(c.assistant.admin.history, request.query_params.get("so") or None)
-    return render(request, "history.html", versions=versions, restore=await form(request, RestoreForm, check=False))
+    return render(request, "history.html", versions=versions)
 
 
 async def validity_page(request: Request) -> Response:

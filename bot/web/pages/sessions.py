@@ -23,7 +23,7 @@ async def _loaded(request: Request):  # noqa: ANN202 - (round, asks, people) or 
     round_id = request.path_params["round_id"]
     try:
         rnd = await blocking(records.round, round_id)
-    except Exception:  # noqa: BLE001 - an unknown id (KeyError, NoResultFound) is a wrong link
+    except KeyError:  # an unknown id: a wrong link
         return None
     return rnd, await blocking(records.asks, round_id), await blocking(records.participants, round_id)
 
