@@ -97,7 +97,7 @@ class Pipeline:
 
     def candidates(self, query: Query, clock: Stopwatch | None = None) -> Candidates:
         clock = clock or Stopwatch()
-        lexical = self.lexical.scores(query.text)
+        lexical = self.lexical.scores(query.lexical)
         clock.lap("lexical")
         dense = np.zeros(len(self.index), dtype=np.float32)
         vector = None

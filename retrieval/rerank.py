@@ -47,7 +47,7 @@ import numpy as np
 
 from index.searcher import HybridIndex
 from index.text import expand_abbreviations, plain_words
-from retrieval.analysis import Query, applicability, cues
+from retrieval.analysis import Query, applicability, cues, without_chat_words
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "reranker.json"
 
@@ -212,7 +212,7 @@ def features(index: HybridIndex, query: Query, order: np.ndarray, fused: np.ndar
              dense: np.ndarray, lexical: np.ndarray, priors: np.ndarray) -> np.ndarray:
     """One row of FEATURES per candidate position in `order` (best fused first)."""
     chunks = [index.chunks[i] for i in order]
-    terms = plain_words(expand_abbreviations(query.typed))
+    terms = plain_words(without_chat_words(expand_abbreviations(query.typed)))
     bm25 = index.bm25_plain
     matched, total = bm25.matched_idf(terms)
     total = max(total, 1e-9)

@@ -54,6 +54,25 @@ def test_analysis_reads_who_and_what(question, subjects, asks_list, facet):
     assert facet is None or facet in query.facets
 
 
+def test_the_lexical_side_reads_the_question_without_the_words_of_chat(library):
+    from retrieval.pipeline import Pipeline
+
+    story = analyse("Em là chuyên viên, sếp bảo em nhận quà của dân thì em nên làm gì ạ?")
+    words = story.lexical.lower().replace(",", " ").split()
+    assert not {"em", "nên", "gì", "ạ"} & set(words)
+    assert words[:10] == ["là", "chuyên", "viên", "sếp", "bảo", "nhận", "quà", "của", "dân", "thì"]
+    assert "em" in story.text.split()  # the dense side reads the whole question
+    # Kinship words stay: conflict-of-interest rules turn on them.
+    kin = analyse("Anh ấy thẩm định hồ sơ công ty của em ruột, anh rể và anh chị em họ thì sao ạ?").lexical
+    for words in ("em ruột", "anh rể", "anh chị em họ"):
+        assert words in kin
+    assert not any(w in kin.split() for w in ("ấy", "sao", "ạ"))
+    # A message of chat words alone finds nothing lexically (no kinship list matched on "anh", "em").
+    pipeline = Pipeline(library.index)
+    assert pipeline.lexical.scores(analyse("Em hỏi anh vậy ạ, nên thế nào nhỉ?").lexical).max() == 0
+    assert pipeline.lexical.scores(analyse("Em hỏi anh vậy ạ, nên thế nào nhỉ?").text).max() > 0
+
+
 def test_a_provision_for_another_group_is_told_apart():
     vien_chuc = analyse("Viên chức có được làm thêm ngoài giờ không?")
     cong_chuc = analyse("Công chức có được làm thêm ngoài giờ không?")
