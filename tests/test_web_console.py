@@ -251,8 +251,9 @@ def test_a_trainer_approves_and_edits_a_quiz_question_and_an_invalid_edit_is_ref
 
 def test_unanswered_questions_are_grouped_and_an_admin_teaches_search_and_keeps_a_regression_case(browser, console):
     store = console.assistant.store
-    first = console.assistant.ask("telegram", "7", "7", "Đi làm muộn vì kẹt xe có bị gì không?")
-    console.assistant.ask("zalo", "8", "8", "đi làm muộn vì kẹt xe thì có bị gì không")
+    first = console.assistant.ask("telegram", "7", "7",
+                                  "Công chức đi công tác nước ngoài được thanh toán tiền khách sạn bao nhiêu một đêm?")
+    console.assistant.ask("zalo", "8", "8", "cong chuc di cong tac nuoc ngoai dc thanh toan tien khach san bao nhieu 1 dem")
     console.assistant.ask("telegram", "9", "9", "Mức lương cơ sở năm nay là bao nhiêu?")
     down = console.assistant.ask("telegram", "7", "7", "Khi tiếp dân công chức có phải đeo thẻ không?")
     store.record_feedback(down.question_id, "telegram", "7", -1)
@@ -261,20 +262,20 @@ def test_unanswered_questions_are_grouped_and_an_admin_teaches_search_and_keeps_
     d.get(console.base + "/cau-hoi")
     groups = d.find_elements(_by("CSS_SELECTOR"), ".question-group")
     texts = [g.text for g in groups]
-    late = [t for t in texts if "kẹt xe" in t]
-    assert len(late) == 1 and "2 câu tương tự" in late[0], texts  # one group for the two ways of asking
+    hotel = [t for t in texts if "khách sạn" in t]
+    assert len(hotel) == 1 and "2 câu tương tự" in hotel[0], texts  # one group for the two ways of asking
     assert any("đeo thẻ" in t and "1 chưa tốt" in t for t in texts)
     browser.screenshot("20-cau-hoi-chua-tra-loi")
 
-    group = next(g for g in groups if "kẹt xe" in g.text)
+    group = next(g for g in groups if "khách sạn" in g.text)
     group.find_element(_by("TAG_NAME"), "summary").click()
     form = group.find_element(_by("CSS_SELECTOR"), ".review-thesaurus")
-    form.find_element(_by("NAME"), "phrase").send_keys("kẹt xe")
-    form.find_element(_by("NAME"), "terms").send_keys("lý do khách quan, đi muộn")
+    form.find_element(_by("NAME"), "phrase").send_keys("khách sạn")
+    form.find_element(_by("NAME"), "terms").send_keys("tiền thuê phòng nghỉ, công tác phí")
     _click(browser, form.find_element(_by("TAG_NAME"), "button"))
     assert "Đã thêm vào từ điển cách nói" in _text(browser)
-    analysed = console.assistant.answerer().pipeline.run("kẹt xe thì sao").query.text
-    assert "lý do khách quan, đi muộn" in analysed  # the next question reads it, no reindex
+    analysed = console.assistant.answerer().pipeline.run("khách sạn thì sao").query.text
+    assert "tiền thuê phòng nghỉ, công tác phí" in analysed  # the next question reads it, no reindex
 
     d.get(console.base + "/cau-hoi?tat_ca=1")
     group = next(g for g in d.find_elements(_by("CSS_SELECTOR"), ".question-group") if "đeo thẻ" in g.text)
