@@ -97,11 +97,22 @@ def out_of_scope_items(split: str) -> list[EvalItem]:
     return [item for item in read_items(OUT_OF_SCOPE) if item.id in wanted]
 
 
+# Questions written in session 8 by someone who never ran the product and read no other question
+# set's answers, after every choice of that session was made: nothing is ever tuned on them.
+FRESH = Path(__file__).resolve().parent / "data" / "fresh_questions.jsonl"
+
+
+def fresh_items() -> list[EvalItem]:
+    return read_items(FRESH)
+
+
 # The quiz's situation questions (knowledge_base/quiz/situations.yaml) are story-shaped questions in
 # the voice of staff with a gold unit each. Their two halves were written on different topics: "th-a"
 # (gifts, conflicts of interest, business, asset declaration, reporting corruption) may be trained on;
 # "th-b" (citizens' reception, social media, alcohol and dress, discipline, rights of viên chức) is
-# only measured, so it tells whether training on stories carries over to subjects it never saw.
+# only measured. Until session 8 it told whether training on stories carried over to subjects the
+# training never saw; since then the training questions t091–t170 cover those subjects too (written
+# without reading th-b), so it measures unseen questions on seen subjects.
 SITUATIONS = ROOT / "knowledge_base" / "quiz" / "situations.yaml"
 SITUATION_HALVES = {"train": "th-a-", "test": "th-b-"}
 

@@ -55,7 +55,8 @@ KB_SETS = {
     "staff-tune": "staff questions, tune (tuned on)",
     "dev": "dev set (regression; tuned on in the past)",
     "oos-test": "older out-of-scope set, held-out half",
-    "situations-test": "situation questions (quiz stems), held-out half on topics the trained half lacks",
+    "situations-test": "situation questions (quiz stems), held-out half",
+    "fresh": "fresh questions (written blind in session 8, never tuned on)",
 }
 STAGES = ("analysis", "lexical", "dense", "fusion", "rerank", "answer")
 # Targets of the issue, on the frozen test split.
@@ -78,6 +79,8 @@ def items_of(name: str) -> list[EvalItem]:
         return common.out_of_scope_items("test")
     if name == "situations-test":
         return common.situation_items("test")
+    if name == "fresh":
+        return common.fresh_items()
     if name in common.ALQAC_SETS:
         return common.ALQAC_SETS[name].items()
     split = name.removeprefix("staff-").rstrip("~")
