@@ -163,6 +163,9 @@ def test_the_test_split_of_our_questions_is_unchanged():
     lines = (data / "staff_questions.jsonl").read_bytes().splitlines(keepends=True)
     test = b"".join(line for line in lines if json.loads(line)["split"] == "test")
     assert hashlib.sha256(test).hexdigest() in (data / "staff_questions.md").read_text(encoding="utf-8")
+    # The fresh set, written blind in session 8, is frozen whole.
+    fresh = hashlib.sha256((data / "fresh_questions.jsonl").read_bytes()).hexdigest()
+    assert fresh in (data / "fresh_questions.md").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- reranking and refusal
