@@ -34,8 +34,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 import check_staff_questions as C  # noqa: E402  (reuses Base, check_record, constants)
 
-from knowledge_base import store  # noqa: E402
-
 DATA = ROOT / "benchmarks" / "data" / "fresh_questions.jsonl"
 OTHERS = [
     ("dev", ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"),
@@ -88,27 +86,8 @@ def other_sets() -> list[tuple[str, str, str, bool]]:
 
 
 def main() -> int:
-    raw = DATA.read_text(encoding="utf-8")
-    records = [json.loads(line) for line in raw.splitlines()]
-    problems: list[str] = []
+    records, problems = C.check_other_file(DATA.read_text(encoding="utf-8"), "f", "fresh")
     warnings: list[str] = []
-    if not raw.endswith("\n"):
-        problems.append("file must end with a newline")
-    base = C.Base(store.load_all())
-    ids = Counter(r["id"] for r in records)
-    problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
-    exp = [f"f{i:03d}" for i in range(1, len(records) + 1)]
-    if [r["id"] for r in records] != exp:
-        problems.append("ids not f001.. in order")
-    qs = Counter(C.norm(r["question"]).lower() for r in records)
-    problems += [f"duplicate question {q!r}" for q, n in qs.items() if n > 1]
-    for rec in records:
-        split = rec.get("split")
-        if split != "fresh":
-            problems.append(f"{rec['id']}: split {split!r} != 'fresh'")
-        tmp = dict(rec)
-        tmp["split"] = "tune"  # the original checker only allows tune/test
-        C.check_record(tmp, base, problems)
 
     # similarity against the other sets (hidden texts are never printed)
     rows = other_sets()

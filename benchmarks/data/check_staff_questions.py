@@ -274,6 +274,26 @@ def main() -> int:
     return finish(problems, "OK: every gold and unit exists and every note quote is found in its units")
 
 
+def check_other_file(raw: str, prefix: str, split: str) -> tuple[list[dict], list[str]]:
+    """The records of a question file written beside this one (train_questions.jsonl "t…"/"train",
+    fresh_questions.jsonl "f…"/"fresh") and their problems: ids `prefix`001.. in order, one split,
+    no repeated question, and every record's checks as for a tune line here."""
+    records = [json.loads(line) for line in raw.splitlines()]
+    problems = [] if raw.endswith("\n") else ["file must end with a newline"]
+    base = Base(store.load_all())
+    ids = Counter(r["id"] for r in records)
+    problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
+    if [r["id"] for r in records] != [f"{prefix}{i:03d}" for i in range(1, len(records) + 1)]:
+        problems.append(f"ids not {prefix}001.. in order")
+    questions = Counter(norm(r["question"]).lower() for r in records)
+    problems += [f"duplicate question {q!r}" for q, n in questions.items() if n > 1]
+    for rec in records:
+        if rec.get("split") != split:
+            problems.append(f"{rec['id']}: split {rec.get('split')!r} != {split!r}")
+        check_record({**rec, "split": "tune"}, base, problems)  # check_record allows only tune/test
+    return records, problems
+
+
 def finish(problems: list[str], ok: str) -> int:
     """Print the problems (exit status 1) or the all-clear (0); check_train_questions.py ends the same way."""
     if problems:

@@ -15,8 +15,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 import check_staff_questions as C  # noqa: E402  (reuses Base, check_record, constants)
 
-from knowledge_base import store  # noqa: E402
-
 DATA = ROOT / "benchmarks" / "data" / "train_questions.jsonl"
 OTHERS = [
     ("dev", ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"),
@@ -26,26 +24,7 @@ OTHERS = [
 
 
 def main():
-    raw = DATA.read_text(encoding="utf-8")
-    records = [json.loads(line) for line in raw.splitlines()]
-    problems = []
-    if not raw.endswith("\n"):
-        problems.append("file must end with a newline")
-    base = C.Base(store.load_all())
-    ids = Counter(r["id"] for r in records)
-    problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
-    exp = [f"t{i:03d}" for i in range(1, len(records) + 1)]
-    if [r["id"] for r in records] != exp:
-        problems.append("ids not t001.. in order")
-    qs = Counter(C.norm(r["question"]).lower() for r in records)
-    problems += [f"duplicate question {q!r}" for q, n in qs.items() if n > 1]
-    for rec in records:
-        split = rec.get("split")
-        if split != "train":
-            problems.append(f"{rec['id']}: split {split!r} != 'train'")
-        tmp = dict(rec)
-        tmp["split"] = "tune"  # original checker only allows tune/test
-        C.check_record(tmp, base, problems)
+    records, problems = C.check_other_file(DATA.read_text(encoding="utf-8"), "t", "train")
     # similarity against other files
     maxr = 0.0
     for name, path in OTHERS:
