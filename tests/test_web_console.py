@@ -253,7 +253,8 @@ def test_unanswered_questions_are_grouped_and_an_admin_teaches_search_and_keeps_
     store = console.assistant.store
     first = console.assistant.ask("telegram", "7", "7",
                                   "Công chức đi công tác nước ngoài được thanh toán tiền khách sạn bao nhiêu một đêm?")
-    console.assistant.ask("zalo", "8", "8", "cong chuc di cong tac nuoc ngoai dc thanh toan tien khach san bao nhieu 1 dem")
+    console.assistant.ask("zalo", "8", "8",
+                          "cong chuc di cong tac nuoc ngoai dc thanh toan tien khach san bao nhieu 1 dem")
     console.assistant.ask("telegram", "9", "9", "Mức lương cơ sở năm nay là bao nhiêu?")
     down = console.assistant.ask("telegram", "7", "7", "Khi tiếp dân công chức có phải đeo thẻ không?")
     store.record_feedback(down.question_id, "telegram", "7", -1)
