@@ -185,6 +185,6 @@ def _make(doc: Document, loc: Location, article_title: str, text: str, context: 
         attachment=loc.attachment,
         item_style=loc.item_style,
         scope=doc.scope,
-        applies_to=list(doc.binds(loc.article)),
+        applies_to=list(doc.binds(loc.article, loc.clause)),
         validity=doc.validity.label,
     )

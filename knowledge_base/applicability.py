@@ -30,6 +30,10 @@ SUBJECTS = {
     # Bộ luật Lao động binds them; cán bộ, công chức, viên chức only where their own laws refer to it
     # (nghỉ hằng năm, nghỉ lễ, nghỉ hưu), which its validity note names.
     "nguoi_lao_dong": "người lao động theo Bộ luật Lao động",
+    # Luật PCTN's rules for enterprises: people with a position there are not cán bộ, công chức,
+    # viên chức, so a civil servant asking about a relative's company is not answered with them.
+    "doanh_nghiep_nha_nuoc": "người quản lý, người làm việc trong doanh nghiệp nhà nước",
+    "doanh_nghiep_ngoai_nha_nuoc": "doanh nghiệp, tổ chức khu vực ngoài nhà nước",
 }
 
 

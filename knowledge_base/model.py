@@ -163,7 +163,8 @@ class Document:
     signer: str = ""
     closing: str = ""  # text after the last unit (Nơi nhận, signature block): kept, never cited
     name: str = ""  # short citation name ("Luật Cán bộ, công chức"); falls back to doc_type
-    # Whom it binds (`knowledge_base.applicability`): empty = anyone it names; per article where narrower.
+    # Whom it binds (`knowledge_base.applicability`): empty = anyone it names; per article, or per
+    # clause ("20.5"), where narrower.
     scope: str = "core"  # core conduct rule, or peripheral (job grades, one ministry's procedures)
     applies_to: list[str] = field(default_factory=list)
     applies_to_articles: dict[str, list[str]] = field(default_factory=dict)
@@ -183,9 +184,15 @@ class Document:
         for node in self.body:
             yield from node.walk()
 
-    def binds(self, article: str | None) -> list[str]:
-        """Whom a provision of this document binds (empty: anyone the document names)."""
-        return self.applies_to_articles.get(article or "", self.applies_to)
+    def binds(self, article: str | None, clause: str | None = None) -> list[str]:
+        """Whom a provision of this document binds (empty: anyone the document names).
+
+        `applies_to_articles` is keyed by article ("20") or, where one clause of an article binds a
+        narrower group than the rest, by article and clause ("20.5": Luật PCTN's rule for managers of
+        state enterprises inside its rules for everyone with a position); the clause's points follow it.
+        """
+        narrower = self.applies_to_articles.get(f"{article}.{clause}") if clause else None
+        return narrower if narrower is not None else self.applies_to_articles.get(article or "", self.applies_to)
 
     def articles(self) -> Iterator[Node]:
         for node in self.walk():

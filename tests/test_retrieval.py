@@ -103,6 +103,28 @@ def test_citations_say_whom_the_provision_binds(answerer):
     assert "cong_chuc" in first.applies_to
 
 
+def test_a_clause_written_for_state_enterprises_is_told_apart_from_the_rest_of_its_article(answerer, library):
+    chunks = {(c.doc, c.article, c.clause, c.point): c for c in library.index.chunks}
+    # Luật PCTN Điều 20 binds everyone with a position, but its khoản 5 only managers of a state enterprise.
+    assert chunks[("36/2018/QH14", "20", "5", None)].applies_to == ["doanh_nghiep_nha_nuoc"]
+    assert chunks[("36/2018/QH14", "20", "2", "b")].applies_to == []
+    assert chunks[("59/2019/NĐ-CP", "83", "4", "a")].applies_to == ["doanh_nghiep_nha_nuoc"]  # points follow
+    assert chunks[("59/2019/NĐ-CP", "83", "2", None)].applies_to == []
+    assert chunks[("59/2019/NĐ-CP", "54", "1", None)].applies_to == ["doanh_nghiep_ngoai_nha_nuoc"]
+    # Asked about a state enterprise's director, that clause answers, without a warning.
+    manager = answerer.ask("Giám đốc doanh nghiệp nhà nước có được ký hợp đồng với công ty của con mình không?")
+    first = manager.citations[0]
+    assert (first.doc, first.article, first.clause) == ("36/2018/QH14", "20", "5") and "Lưu ý" not in manager.answer
+    # Asked about the head of a department, an enterprise rule is never quoted as if it were theirs.
+    for question in ("Giám đốc sở bố trí con trai làm kế toán thì bị kỷ luật thế nào?",
+                     "Trưởng phòng ở sở có được ký hợp đồng với công ty của con mình không?"):
+        answer = answerer.ask(question)
+        lead = answer.citations[0]
+        assert not answer.refused
+        if lead.applies_to == ["doanh_nghiep_nha_nuoc"]:
+            assert "doanh nghiệp nhà nước, không phải cho người đứng đầu" in answer.answer
+
+
 # ---------------------------------------------------------------- follow-ups
 
 
