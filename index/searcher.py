@@ -16,7 +16,7 @@ import numpy as np
 from index import storage
 from index.builder import check_model
 from index.chunking import Chunk
-from index.diacritics import DiacriticRestorer, chat_phrases
+from index.diacritics import DiacriticRestorer, question_language
 from index.embedders.base import Embedder
 from index.lexical import BM25
 
@@ -47,7 +47,7 @@ class HybridIndex:
     def restorer(self) -> DiacriticRestorer:
         """Built on the first unaccented question (~0.5 s), from this build's own articles."""
         texts = [f"{a['heading']}\n{a['text']}" for a in self.articles.values()]
-        return DiacriticRestorer(texts + chat_phrases())
+        return DiacriticRestorer(texts, question_language())
 
     def article(self, chunk: Chunk) -> dict | None:
         """The whole article a chunk belongs to ("Xem toàn văn Điều …")."""

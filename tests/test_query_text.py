@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from pathlib import Path
+
 import pytest
 
 from index import thesaurus
-from index.diacritics import DiacriticRestorer, chat_phrases
+from index.diacritics import DiacriticRestorer, chat_phrases, everyday_sentences
 from index.text import strip_diacritics
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +53,28 @@ def test_accented_and_unknown_words_are_left_alone():
 def test_chat_phrases_are_accented_vietnamese():
     phrases = set(chat_phrases())
     assert phrases and all(p != strip_diacritics(p) for p in phrases)
+
+
+def test_everyday_words_come_back_with_their_usual_marks(restorer):
+    # Law texts alone gave "chiếu này em đi an cuối, ương máy lớn bia rời mỗi về" and "trường tự thực".
+    assert (restorer.restore("chieu nay em di an cuoi, uong may lon bia roi moi ve co quan")
+            == "chiều nay em đi ăn cưới, uống mấy lon bia rồi mới về cơ quan")
+    assert restorer.restore("con toi hoc truong tu thuc") == "con tôi học trường tư thục"
+
+
+def test_everyday_sentences_are_accented_and_share_nothing_with_the_evaluation_questions():
+    sentences = everyday_sentences()
+    assert len(sentences) >= 500
+    assert all(unicodedata.normalize("NFC", s) == s and s != strip_diacritics(s) for s in sentences)
+    # Written for the restorer only: no run of eight words in common with a question we measure on.
+    def runs(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", text.lower())
+        return {tuple(words[i:i + 8]) for i in range(len(words) - 7)}
+    taught = set().union(*(runs(s) for s in sentences))
+    data = ROOT / "benchmarks" / "data"
+    for name in ("staff_questions.jsonl", "fresh_questions.jsonl", "out_of_scope.jsonl"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            assert not runs(json.loads(line)["question"]) & taught, name
 
 
 def test_everyday_words_bring_the_legal_terms():
