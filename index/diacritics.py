@@ -19,6 +19,7 @@ from pathlib import Path
 from index.text import has_diacritics, strip_diacritics
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
+_START = "<s>"  # the start of a sentence: "Anh là …" opens a message, "… phản ánh" never does
 _MAX_FORMS = 6  # accented forms kept per unaccented syllable: the tail is noise and slows decoding
 _BACKOFF = 0.4  # weight of the unigram when the bigram was never seen (stupid backoff)
 # Legal texts never say "tôi", "bao nhiêu" or "thế nào"; questions always do. A short list of
@@ -63,6 +64,8 @@ class DiacriticRestorer:
             for text in group:
                 for sentence in re.split(r"[.;:!?\n]", text.lower()):
                     syllables = _SYLLABLE.findall(sentence)
+                    if syllables:
+                        syllables = [_START, *syllables]
                     once_u.update(syllables)
                     once_b.update(zip(syllables, syllables[1:], strict=False))
             for word, count in once_u.items():
@@ -103,7 +106,7 @@ class DiacriticRestorer:
                 candidates.append([word])
             else:
                 candidates.append(self.forms[word])
-        best = self._viterbi(candidates)
+        best = self._viterbi([[_START], *candidates])[1:]
         out, last = [], 0
         for match, word in zip(tokens, best, strict=True):
             out.append(text[last : match.start()])
