@@ -10,28 +10,29 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-# Chat shorthand seen in real questions; expanded before search, never shown to users.
-_ABBREVIATIONS = {
-    "ko": "không",
-    "khong": "không",
-    "dc": "được",
-    "đc": "được",
-    "duoc": "được",
-    "cb": "cán bộ",
-    "cc": "công chức",
-    "vc": "viên chức",
-    "cbcc": "cán bộ công chức",
-    "cbccvc": "cán bộ công chức viên chức",
-    "ccvc": "công chức viên chức",
-    "nđ": "nghị định",
-    "tt": "thông tư",
-    "qđ": "quyết định",
-    "pctn": "phòng chống tham nhũng",
-}
+# Chat shorthand ("ko", "dc", "ubnd", "vk"), expanded before search and never shown to users; a
+# versioned data file, one "short | full" line each, so the list grows without touching code.
+ABBREVIATIONS = Path(__file__).with_name("data") / "viet_tat.txt"
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[dict[str, str], re.Pattern[str] | None]:
+    table: dict[str, str] = {}
+    for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "|" in line:
+            short, _, full = (part.strip() for part in line.partition("|"))
+            table[unicodedata.normalize("NFC", short.lower())] = full
+    if not table:
+        return table, None
+    # Longest first, whole words only: "tn&mt" before "tt", and "ko?" or "(vc)" still match.
+    keys = sorted(table, key=len, reverse=True)
+    return table, re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE)
+
 
 _VIETNAMESE_MARKS = set("ăâđêôơưĂÂĐÊÔƠƯ")
 
@@ -53,7 +54,11 @@ def has_diacritics(text: str) -> bool:
 
 
 def expand_abbreviations(text: str) -> str:
-    return " ".join(_ABBREVIATIONS.get(w.lower(), w) for w in text.split(" "))
+    """Chat shorthand written out ("cc có dc nhận quà ko?" → "công chức có được nhận quà không?")."""
+    table, pattern = _abbreviations()
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: table[m.group().lower()], text)
 
 
 def words(text: str) -> list[str]:

@@ -11,7 +11,8 @@ import pytest
 
 from index import thesaurus
 from index.diacritics import DiacriticRestorer, chat_phrases, everyday_sentences
-from index.text import strip_diacritics
+from index.text import expand_abbreviations, strip_diacritics
+from retrieval.analysis import analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,6 +76,16 @@ def test_everyday_sentences_are_accented_and_share_nothing_with_the_evaluation_q
     for name in ("staff_questions.jsonl", "fresh_questions.jsonl", "out_of_scope.jsonl"):
         for line in (data / name).read_text(encoding="utf-8").splitlines():
             assert not runs(json.loads(line)["question"]) & taught, name
+
+
+def test_chat_shorthand_is_written_out_even_next_to_punctuation():
+    assert expand_abbreviations("cc có dc nhận quà ko?") == "công chức có được nhận quà không?"
+    assert (expand_abbreviations("Em là cb sở TN&MT, vk em mở cty (dnnn).")
+            == "Em là cán bộ sở tài nguyên và môi trường, vợ em mở công ty (doanh nghiệp nhà nước).")
+    # Whole words only, and shorthand with two meanings is left alone.
+    assert expand_abbreviations("kho bạc, 500k, điểm e khoản 2, dv công") == "kho bạc, 500k, điểm e khoản 2, dv công"
+    query = analyse("vk e mo cty thi cc co phai bao cao j ko")
+    assert "cong_chuc" in query.subjects and "công ty" in query.text and "không" in query.text
 
 
 def test_everyday_words_bring_the_legal_terms():
