@@ -340,8 +340,14 @@ def mention_notes(mentions: list[Mention]) -> list[str]:
 
 
 def _for_others(query: Query | None, chunk: Chunk) -> str:
-    """When the best rule binds another group than the one asked about, the answer says so."""
-    if query is None or applicability(query, chunk.applies_to) >= 0:
+    """When the best rule binds another group than the one asked about, the answer says so; when the
+    question names nobody ("đi làm muộn thì bị gì?") and the rule binds one group only, it says whom,
+    because the asker may be a cán bộ, a công chức or a viên chức and only one of them is bound."""
+    if query is None or not chunk.applies_to:
+        return ""
+    if not query.subjects:
+        return f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}."
+    if applicability(query, chunk.applies_to) >= 0:
         return ""
     asked = names(sorted(query.subjects))
     return (f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}, không phải cho {asked} như bạn hỏi; "

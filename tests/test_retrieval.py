@@ -103,6 +103,23 @@ def test_citations_say_whom_the_provision_binds(answerer):
     assert "cong_chuc" in first.applies_to
 
 
+def test_an_answer_to_a_question_naming_nobody_says_whom_a_group_rule_binds(answerer):
+    from knowledge_base.applicability import names
+
+    bound = 0
+    for question in ("Có được hút thuốc lá trong giờ làm việc không?", "Nghỉ việc riêng được mấy ngày?",
+                     "Có được tự ý bỏ việc không?"):
+        answer = answerer.ask(question)
+        assert not answer.refused, question
+        first = answer.citations[0]
+        if first.applies_to:
+            bound += 1
+            assert f"Lưu ý: quy định này áp dụng cho {names(first.applies_to)}." in answer.answer
+        else:
+            assert "Lưu ý: quy định này áp dụng cho" not in answer.answer.split("Quy định liên quan")[0]
+    assert bound  # at least one of them is answered from a rule for one group
+
+
 def test_a_clause_written_for_state_enterprises_is_told_apart_from_the_rest_of_its_article(answerer, library):
     chunks = {(c.doc, c.article, c.clause, c.point): c for c in library.index.chunks}
     # Luật PCTN Điều 20 binds everyone with a position, but its khoản 5 only managers of a state enterprise.
