@@ -102,21 +102,23 @@ class Answerer:
         and `--json` show their words.
         """
         started = time.perf_counter()
-        answer, timings = self._answer(question, started)
+        # A follow-up read with the question before it is one question, though the two sentences
+        # look like two asked things ("… nhận quà Tết không? còn viên chức thì sao?"): not split.
+        answer, timings = self._answer(question, started, split=not read_with)
         answer.timings = {**timings, "answer": max(answer.took_ms - sum(timings.values()), 0.0)}
         if read_with:
             answer.read_with = read_with
             answer.answer = f"(Tôi đọc câu này cùng câu hỏi trước của bạn: “{read_with}”)\n\n{answer.answer}"
         return answer
 
-    def _answer(self, question: str, started: float) -> tuple[Answer, dict[str, float]]:
+    def _answer(self, question: str, started: float, split: bool = True) -> tuple[Answer, dict[str, float]]:
         mentions = replaced_mentions(question, self.index.manifest.documents)
         found = self.pipeline.run(without_mentions(question, mentions) if mentions else question)
         question = hygiene.clean(question)
         if found.query.empty:
             return Answer(question, EMPTY_QUESTION, True, took_ms=_ms(started)), found.timings
         hits = found.hits
-        answered = self._parts_answered(found.query)
+        answered = self._parts_answered(found.query) if split else []
         if found.refused and answered:
             # The message as a whole matches nothing well, but the things it asks one by one do:
             # the first of them leads, the others follow as their own sections.

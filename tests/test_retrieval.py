@@ -169,6 +169,18 @@ def test_a_follow_up_is_read_with_the_previous_question_of_the_same_person_in_th
     assert talks.read(lan, "thế còn cán bộ thì sao?").read_with is None  # too long after: a new topic
 
 
+def test_a_follow_up_is_answered_as_one_question_not_as_two_parts(answerer):
+    talks = Conversations(window=600, clock=Clock())
+    lan = ("cli", "", "lan")
+    talks.read(lan, "Công chức có được nhận quà Tết của doanh nghiệp không?")
+    for follow_up in ("còn viên chức thì sao?", "thế nếu quà dưới 500 nghìn?"):
+        reading = talks.read(lan, follow_up)
+        answer = answerer.ask(reading.text, read_with=reading.read_with)
+        assert answer.answer.startswith("(Tôi đọc câu này cùng câu hỏi trước của bạn:")
+        assert "Về ý" not in answer.answer  # the earlier question is not answered again as a part of its own
+        assert not answer.refused and answer.citations[0].doc in ("36/2018/QH14", "59/2019/NĐ-CP")
+
+
 def test_follow_up_cues():
     assert is_follow_up("còn viên chức thì sao?") and is_follow_up("the neu qua duoi 500k?")
     assert is_follow_up("Vậy trường hợp đã nghỉ hưu thì thế nào?")
