@@ -9,6 +9,8 @@ whichever single item ranked first.
 
 from __future__ import annotations
 
+import re
+
 from index.chunking import Chunk
 from index.searcher import HybridIndex
 from retrieval.analysis import Query
@@ -16,21 +18,30 @@ from retrieval.hit import Hit
 
 MAX_RELATED = 2
 LIST_SPREAD = 3  # a list question whose leading hits hold two clauses of one article gets the article
+# "Chính phủ quy định chi tiết Điều này." says who will detail the article, not what it rules: shown
+# as a related provision it only takes the place of one that answers.
+_DELEGATION = re.compile(r"^(\d+\.\s*)?[^.;:]{0,100}\bquy định chi tiết\b[^.;:]{0,100}\bĐiều này\.?$", re.IGNORECASE)
 
 
 def pick(hits: list[Hit], whole: bool = False) -> list[Hit]:
-    """The best hit and up to two related ones, none repeating or containing another; when the best
-    hit's whole article is quoted, nothing else from that article."""
+    """The best hit and up to two related ones, none repeating or containing another nor only
+    delegating its article to a decree; when the best hit's whole article is quoted, nothing else
+    from that article."""
     chosen = [hits[0]]
     for hit in hits[1:]:
         if len(chosen) > MAX_RELATED:
             break
-        if any(overlaps(hit.chunk, c.chunk) for c in chosen):
+        if any(overlaps(hit.chunk, c.chunk) for c in chosen) or delegates_only(hit.chunk):
             continue
         if whole and hit.chunk.article_key == hits[0].chunk.article_key:
             continue
         chosen.append(hit)
     return chosen
+
+
+def delegates_only(chunk: Chunk) -> bool:
+    """The unit only says who will detail its article ("Chính phủ quy định chi tiết khoản 1 Điều này.")."""
+    return bool(_DELEGATION.match(chunk.text.strip()))
 
 
 def overlaps(a: Chunk, b: Chunk) -> bool:

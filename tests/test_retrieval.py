@@ -181,6 +181,19 @@ def test_a_follow_up_is_answered_as_one_question_not_as_two_parts(answerer):
         assert not answer.refused and answer.citations[0].doc in ("36/2018/QH14", "59/2019/NĐ-CP")
 
 
+def test_related_provisions_never_show_a_clause_that_only_delegates(answerer, library):
+    from retrieval.units import delegates_only
+
+    delegating = [c for c in library.index.chunks if delegates_only(c)]
+    assert len(delegating) > 20 and all(len(c.text) < 200 for c in delegating)
+    assert any(c.text == "Chính phủ quy định chi tiết Điều này." for c in delegating)
+    assert not any(delegates_only(c) for c in library.index.chunks
+                   if c.doc == "36/2018/QH14" and c.article == "22" and c.clause == "2")
+    answer = answerer.ask("Công chức có được nhận quà Tết của doanh nghiệp không?")
+    related = answer.answer.split("Quy định liên quan:")[-1]
+    assert "quy định chi tiết Điều này" not in related and "Điều 22" in answer.answer
+
+
 def test_follow_up_cues():
     assert is_follow_up("còn viên chức thì sao?") and is_follow_up("the neu qua duoi 500k?")
     assert is_follow_up("Vậy trường hợp đã nghỉ hưu thì thế nào?")
