@@ -342,18 +342,19 @@ def mention_notes(mentions: list[Mention]) -> list[str]:
 
 
 def _for_others(query: Query | None, chunk: Chunk) -> str:
-    """When the best rule binds another group than the one asked about, the answer says so; when the
-    question names nobody ("đi làm muộn thì bị gì?") and the rule binds one group only, it says whom,
-    because the asker may be a cán bộ, a công chức or a viên chức and only one of them is bound."""
+    """Whom the quoted rule binds, when that is not plainly the asker: a rule of another group than
+    the one asked about ("… không phải cho công chức như bạn hỏi"); a rule of one group for a question
+    that names nobody ("đi làm muộn thì bị gì?": the asker may be a cán bộ, a công chức or a viên
+    chức); a rule of a narrower group than the one named (the inspectors' code for "cán bộ")."""
     if query is None or not chunk.applies_to:
         return ""
-    if not query.subjects:
-        return f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}."
-    if applicability(query, chunk.applies_to) >= 0:
+    if query.subjects and applicability(query, chunk.applies_to) < 0:
+        asked = names(sorted(query.subjects))
+        return (f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}, không phải cho {asked} như bạn hỏi; "
+                f"hãy đối chiếu quy định dành cho {asked} trước khi áp dụng.")
+    if set(chunk.applies_to) & query.subjects:
         return ""
-    asked = names(sorted(query.subjects))
-    return (f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}, không phải cho {asked} như bạn hỏi; "
-            f"hãy đối chiếu quy định dành cho {asked} trước khi áp dụng.")
+    return f"Lưu ý: quy định này áp dụng cho {names(chunk.applies_to)}."
 
 
 def status_text(chunk: Chunk) -> str:

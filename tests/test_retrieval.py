@@ -120,6 +120,20 @@ def test_an_answer_to_a_question_naming_nobody_says_whom_a_group_rule_binds(answ
     assert bound  # at least one of them is answered from a rule for one group
 
 
+def test_a_rule_of_a_narrower_group_than_the_one_asked_about_says_whom_it_binds(answerer):
+    from knowledge_base.applicability import names
+
+    answer = answerer.ask("Cán bộ có được uống rượu bia buổi trưa không?")
+    first = answer.citations[0]
+    assert not answer.refused and first.applies_to
+    if "can_bo" in first.applies_to:
+        assert "Lưu ý: quy định này áp dụng cho" not in answer.answer.split("Quy định liên quan")[0]
+    else:  # e.g. the inspectors' code: compatible with "cán bộ", but not every cán bộ's rule
+        assert f"Lưu ý: quy định này áp dụng cho {names(first.applies_to)}." in answer.answer
+    same = answerer.ask("Viên chức không được làm những việc gì?")
+    assert "vien_chuc" in same.citations[0].applies_to and "Lưu ý" not in same.answer.split("Quy định liên quan")[0]
+
+
 def test_a_clause_written_for_state_enterprises_is_told_apart_from_the_rest_of_its_article(answerer, library):
     chunks = {(c.doc, c.article, c.clause, c.point): c for c in library.index.chunks}
     # Luật PCTN Điều 20 binds everyone with a position, but its khoản 5 only managers of a state enterprise.
