@@ -40,10 +40,14 @@ from knowledge_base import store  # noqa: E402
 from knowledge_base.model import Document, Kind, Node  # noqa: E402
 
 DATA = HERE / "staff_questions.jsonl"
-EARLIER_SETS = [
-    ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",
-    HERE / "out_of_scope.jsonl",
-]
+# Every question file the checkers compare a new question with, by the name their reports use.
+QUESTION_SETS = {
+    "dev": ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",
+    "oos": HERE / "out_of_scope.jsonl",
+    "staff": DATA,
+    "train": HERE / "train_questions.jsonl",
+}
+EARLIER_SETS = [QUESTION_SETS["dev"], QUESTION_SETS["oos"]]
 
 KINDS = {"scenario", "paraphrase", "keyword", "multi", "seed", "out_of_scope"}
 SUBJECTS = {

@@ -16,11 +16,7 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "data"))
 import check_staff_questions as C  # noqa: E402  (reuses Base, check_record, constants)
 
 DATA = ROOT / "benchmarks" / "data" / "train_questions.jsonl"
-OTHERS = [
-    ("dev", ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"),
-    ("oos", ROOT / "benchmarks" / "data" / "out_of_scope.jsonl"),
-    ("staff", ROOT / "benchmarks" / "data" / "staff_questions.jsonl"),
-]
+OTHERS = [(name, C.QUESTION_SETS[name]) for name in ("dev", "oos", "staff")]
 
 
 def main():
