@@ -12,6 +12,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from index.thesaurus import entries  # the same "short | full" line format as the wording list
+
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -22,11 +24,7 @@ ABBREVIATIONS = Path(__file__).with_name("data") / "viet_tat.txt"
 
 @lru_cache(maxsize=1)
 def _abbreviations() -> tuple[dict[str, str], re.Pattern[str] | None]:
-    table: dict[str, str] = {}
-    for line in ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#") and "|" in line:
-            short, _, full = (part.strip() for part in line.partition("|"))
-            table[unicodedata.normalize("NFC", short.lower())] = full
+    table = {unicodedata.normalize("NFC", short.lower()): full for short, full in entries(ABBREVIATIONS)}
     if not table:
         return table, None
     # Longest first, whole words only: "tn&mt" before "tt", and "ko?" or "(vc)" still match.
