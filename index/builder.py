@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import storage
+from index import examples, storage
 from index.chunking import Chunk, chunk_document
 from index.embedders.base import Embedder
 from index.text import plain_words, segmented_words
@@ -121,7 +121,7 @@ def build(root: Path, documents: list[Document], embedder: Embedder, progress: b
     storage.add_vectors(index, [c["id"] for c in chunks], vectors)
     manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, chunks, articles)
     files = storage.BuildFiles(manifest, chunks, articles, index)
-    return storage.write_build(root, files, publish=publish)
+    return storage.write_build(root, _with_examples(files, embedder, cache_dir), publish=publish)
 
 
 def add_document(root: Path, doc: Document, embedder: Embedder, progress: bool = False,
@@ -141,7 +141,7 @@ def add_document(root: Path, doc: Document, embedder: Embedder, progress: bool =
     docs_meta = {k: v for k, v in files.manifest.documents.items() if k not in drop}
     docs_meta[doc.id] = _doc_meta(doc, len(rows))
     files.manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, files.chunks, files.articles)
-    return storage.write_build(root, files, publish=publish)
+    return storage.write_build(root, _with_examples(files, embedder, cache_dir), publish=publish)
 
 
 def remove_document(root: Path, doc_id: str, *, publish: bool = True) -> Path:
@@ -158,12 +158,23 @@ def _without(files: storage.BuildFiles, doc_id: str) -> storage.BuildFiles:
     drop = [c["id"] for c in files.chunks if c["doc"] == doc_id]
     if drop:
         files.vectors.remove_ids(np.asarray(drop, dtype=np.int64))
+    keep = [i for i, e in enumerate(files.examples) if e["doc"] != doc_id]
     return storage.BuildFiles(
         manifest=files.manifest,
         chunks=[c for c in files.chunks if c["doc"] != doc_id],
         articles=[a for a in files.articles if a["doc"] != doc_id],
         vectors=files.vectors,
+        examples=[files.examples[i] for i in keep],
+        example_vectors=None if files.example_vectors is None else files.example_vectors[keep],
     )
+
+
+def _with_examples(files: storage.BuildFiles, embedder: Embedder, cache_dir: Path | None) -> storage.BuildFiles:
+    """The example questions of the build's articles (index.examples), read afresh from the shipped
+    file: a document added back, or a new version of a law, gets them; their vectors are cached."""
+    rows = examples.for_build(files.chunks)
+    files.examples, files.example_vectors = rows, examples.embed(embedder, rows, cache_dir)
+    return files
 
 
 def check_model(manifest: storage.Manifest, embedder: Embedder) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import storage
+from index import examples, storage
 from index.builder import check_model
 from index.chunking import Chunk
 from index.diacritics import DiacriticRestorer, question_language
@@ -34,6 +34,9 @@ class HybridIndex:
         self.bm25_segmented = BM25([c["tokens"] for c in build.chunks])
         self.bm25_plain = BM25([c["plain"] for c in build.chunks])
         self.articles = {(a["doc"], a["article"], a["attachment"]): a for a in build.articles}
+        self.examples = build.examples  # index.examples: questions each article answers
+        self.example_vectors = (build.example_vectors if build.example_vectors is not None
+                                else np.zeros((0, embedder.dim), dtype=np.float32))
 
     @classmethod
     def load(cls, root: Path, embedder: Embedder) -> HybridIndex:
@@ -48,6 +51,17 @@ class HybridIndex:
         """Built on the first unaccented question (~0.5 s), from this build's own articles."""
         texts = [f"{a['heading']}\n{a['text']}" for a in self.articles.values()]
         return DiacriticRestorer(texts, question_language())
+
+    @cached_property
+    def example_articles(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which article each example points at and which article each chunk belongs to, as slots
+        0…n−1 over the articles that have examples (−1: a chunk of an article without any); what
+        `retrieval.candidates.ExampleRetriever` spreads a score over."""
+        keys = list(dict.fromkeys(examples.key(e) for e in self.examples))
+        slot = {k: n for n, k in enumerate(keys)}
+        which = np.asarray([slot[examples.key(e)] for e in self.examples], dtype=np.int64)
+        chunk_slot = np.asarray([slot.get(c.article_key, -1) for c in self.chunks], dtype=np.int64)
+        return which, chunk_slot
 
     def article(self, chunk: Chunk) -> dict | None:
         """The whole article a chunk belongs to ("Xem toàn văn Điều …")."""

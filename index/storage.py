@@ -1,7 +1,8 @@
 """The index directory: builds side by side, one pointer to the one in service.
 
     <root>/CURRENT             name of the build in service (replaced atomically)
-    <root>/builds/<name>/      manifest.json, chunks.jsonl, articles.jsonl, vectors.faiss
+    <root>/builds/<name>/      manifest.json, chunks.jsonl, articles.jsonl, vectors.faiss,
+                               examples.jsonl + examples.npy (index.examples; absent in older builds)
 
 A new build is written under a temporary name, renamed when complete, and only then does
 CURRENT change — with os.replace, which is atomic. A query process therefore sees either the
@@ -57,6 +58,8 @@ class BuildFiles:
     chunks: list[dict]  # Chunk.to_dict() plus "tokens" and "plain" (lexical vocabularies)
     articles: list[dict]
     vectors: faiss.Index
+    examples: list[dict] = field(default_factory=list)  # index.examples rows of this build's articles
+    example_vectors: np.ndarray | None = None  # (len(examples), dim), their question vectors
 
 
 def current_build(root: Path) -> Path:
@@ -92,7 +95,11 @@ def read_build(path: Path) -> BuildFiles:
     chunks = _read_jsonl(path / "chunks.jsonl")
     articles = _read_jsonl(path / "articles.jsonl")
     vectors = faiss.read_index(str(path / "vectors.faiss"))
-    return BuildFiles(manifest, chunks, articles, vectors)
+    examples, example_vectors = [], None
+    if (path / "examples.jsonl").exists():
+        examples = _read_jsonl(path / "examples.jsonl")
+        example_vectors = np.load(path / "examples.npy")
+    return BuildFiles(manifest, chunks, articles, vectors, examples, example_vectors)
 
 
 def write_build(root: Path, files: BuildFiles, *, publish: bool = True) -> Path:
@@ -109,6 +116,9 @@ def write_build(root: Path, files: BuildFiles, *, publish: bool = True) -> Path:
         _write_jsonl(partial / "chunks.jsonl", files.chunks)
         _write_jsonl(partial / "articles.jsonl", files.articles)
         faiss.write_index(files.vectors, str(partial / "vectors.faiss"))
+        if files.examples and files.example_vectors is not None:
+            _write_jsonl(partial / "examples.jsonl", files.examples)
+            np.save(partial / "examples.npy", np.asarray(files.example_vectors, dtype=np.float32))
         # The manifest goes last: a directory with a manifest is a complete build.
         (partial / "manifest.json").write_text(
             json.dumps(files.manifest.__dict__, ensure_ascii=False, indent=2), encoding="utf-8"

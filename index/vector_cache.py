@@ -101,9 +101,11 @@ def ship(texts: list[str], embedder, cache: VectorCache, path: Path) -> int:
 
 
 def main() -> None:
-    """Refresh the shipped vectors after `python -m knowledge_base.bundle` changed the documents."""
+    """Refresh the shipped vectors after `python -m knowledge_base.bundle` changed the documents, or
+    index/data/cau_hoi_theo_dieu.jsonl its example questions."""
     import argparse
 
+    from index import examples
     from index.chunking import chunk_document
     from index.embedders import load_embedder
     from knowledge_base.store import load_all
@@ -112,8 +114,13 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, help="bộ đệm cục bộ dùng lại giữa các lần chạy")
     args = parser.parse_args()
     embedder = load_embedder()
-    texts = [c.embedding_text() for doc in load_all() for c in chunk_document(doc)[0]]
+    chunks = [c for doc in load_all() for c in chunk_document(doc)[0]]
+    texts = [c.embedding_text() for c in chunks]
     cache = VectorCache(embedder.model_id, embedder.dim, args.cache_dir)
+    # The example questions of the bundled articles, embedded as questions (index.examples).
+    questions = examples.cache_texts(examples.for_build([c.to_dict() for c in chunks]))
+    cache.embed(questions, examples.computer(embedder), show_progress=True)
+    texts += questions
     target = SHIPPED_DIR / _file_name(embedder.model_id)
     print(f"{ship(texts, embedder, cache, target)} vectors → {target}")
 

@@ -38,3 +38,14 @@ def window_normalised(scores: np.ndarray, window: int, min_spread: float = 0.0) 
 def convex(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.ndarray:
     """alpha·dense + (1−alpha)·lexical, both already on a 0–1 per-query scale."""
     return alpha * dense + (1 - alpha) * lexical
+
+
+def floored(scores: np.ndarray, floor: float, min_spread: float) -> np.ndarray:
+    """Rescale so `floor` is 0 and the best score 1 (or less, when closer to the floor than
+    `min_spread`); below the floor, 0. For the example questions' cosines (index.examples): a
+    question-to-question cosine under the floor says nothing, and the articles without examples
+    (score 0) must not be pushed below those with a weak match."""
+    if scores.size == 0:
+        return scores
+    top = float(scores.max())
+    return np.clip((scores - floor) / max(top - floor, min_spread, 1e-9), 0.0, None)

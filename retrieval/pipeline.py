@@ -18,7 +18,7 @@ import numpy as np
 from index.searcher import HybridIndex
 from retrieval import fusion, rerank
 from retrieval.analysis import Query, analyse
-from retrieval.candidates import DenseRetriever, LexicalRetriever
+from retrieval.candidates import DenseRetriever, ExampleRetriever, LexicalRetriever
 from retrieval.hit import Hit
 from retrieval.priors import applicability_priors, chunk_priors
 from retrieval.refusal import Signal, refuse
@@ -35,6 +35,7 @@ class Candidates:
     lexical: np.ndarray
     dense: np.ndarray
     vector: np.ndarray | None = None  # the question's embedding (the domain head reads it)
+    examples: np.ndarray | None = None  # best cosine to its article's example questions (index.examples)
 
 
 @dataclass
@@ -47,6 +48,10 @@ class Fused:
     dense: np.ndarray  # the dense side rescaled (fusion.window_normalised)
     lexical: np.ndarray
     priors: np.ndarray
+    # The score without the example questions' side: what the reranker reads as "fused", so that its
+    # probabilities mean the same for an article without examples (a document an admin added, an
+    # index built before them, ALQAC's codes it is trained on) as for one with them.
+    base: np.ndarray
 
 
 @dataclass
@@ -82,6 +87,7 @@ class Pipeline:
         self.wording = wording
         self.lexical = LexicalRetriever(index)
         self.dense = DenseRetriever(index)
+        self.examples = ExampleRetriever(index)
         self.priors = chunk_priors(index, self.settings.priors)
 
     def run(self, question: str) -> Retrieved:
@@ -100,12 +106,13 @@ class Pipeline:
         lexical = self.lexical.scores(query.lexical)
         clock.lap("lexical")
         dense = np.zeros(len(self.index), dtype=np.float32)
-        vector = None
+        vector = examples = None
         if self.mode != "lexical":
             vector = self.dense.embed(query.text)
             dense = self.dense.scores(vector, lexical, self.settings.candidates)
+            examples = self.examples.scores(vector)
         clock.lap("dense")
-        return Candidates(query, lexical, dense, vector)
+        return Candidates(query, lexical, dense, vector, examples)
 
     def rank(self, found: Candidates, settings: Settings | None = None,
              clock: Stopwatch | None = None) -> tuple[list[Hit], Signal | None]:
@@ -148,16 +155,20 @@ class Pipeline:
         priors = self.priors if settings is None else chunk_priors(self.index, s.priors)
         priors = priors * applicability_priors(self.index, found.query, s.priors.other_group,
                                                s.priors.outside_service)
-        scores = scores * priors
+        base = scores * priors
+        scores = base
+        if found.examples is not None and s.fusion.examples > 0:
+            scores = base + s.fusion.examples * fusion.floored(found.examples, s.fusion.examples_floor,
+                                                               s.fusion.dense_min_spread) * priors
         order = np.argsort(-scores)
-        return Fused(scores, order[scores[order] > 0], dense, lexical, priors)
+        return Fused(scores, order[scores[order] > 0], dense, lexical, priors, base)
 
     def head(self, found: Candidates, fused: Fused, settings: Settings | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The candidates the reranker reads (the best `rerank.top_n` fused) and their feature rows;
         `benchmarks/tune.py` trains on exactly these."""
         s = settings or self.settings
         head = fused.order[: s.rerank.top_n]
-        rows = rerank.features(self.index, found.query, head, fused.scores, fused.dense, found.dense, fused.lexical,
+        rows = rerank.features(self.index, found.query, head, fused.base, fused.dense, found.dense, fused.lexical,
                                fused.priors)
         return head, rows
 

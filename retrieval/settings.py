@@ -22,6 +22,8 @@ SETTINGS_FILE = Path(__file__).resolve().parent / "data" / "settings.yaml"
 class Fusion:
     alpha: float = 0.5
     dense_min_spread: float = 0.06
+    examples: float = 0.0  # weight of the example questions' side, added to the convex combination
+    examples_floor: float = 0.8  # … a question-to-question cosine at or below this adds nothing
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,13 @@ def test_ask_json_contract(library, settings):
         assert set(c) == CITATION_KEYS
         for key in ("article", "clause", "point"):
             assert c[key] is None or isinstance(c[key], str)
-    scores = [c["score"] for c in data["citations"]]
-    assert scores[0] == max(scores)
+    # `score` is the reranker's probability that the citation's article answers: one per article, in
+    # [0, 1]. The order is the product's (fusion orders the articles), so it need not decrease.
+    by_article: dict[tuple, set[float]] = {}
+    for c in data["citations"]:
+        assert 0.0 <= c["score"] <= 1.0
+        by_article.setdefault((c["doc"], c["article"]), set()).add(c["score"])
+    assert all(len(scores) == 1 for scores in by_article.values()), by_article
 
 
 def test_ask_json_stdin_one_object_per_line(library, settings):

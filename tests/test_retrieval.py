@@ -107,8 +107,8 @@ def test_an_answer_to_a_question_naming_nobody_says_whom_a_group_rule_binds(answ
     from knowledge_base.applicability import names
 
     bound = 0
-    for question in ("Có được hút thuốc lá trong giờ làm việc không?", "Nghỉ việc riêng được mấy ngày?",
-                     "Có được tự ý bỏ việc không?"):
+    for question in ("Có được hút thuốc lá trong giờ làm việc không?",
+                     "Có được uống rượu bia trong giờ làm việc không?", "Có được tự ý bỏ việc không?"):
         answer = answerer.ask(question)
         assert not answer.refused, question
         first = answer.citations[0]
@@ -142,10 +142,13 @@ def test_a_clause_written_for_state_enterprises_is_told_apart_from_the_rest_of_i
     assert chunks[("59/2019/NĐ-CP", "83", "4", "a")].applies_to == ["doanh_nghiep_nha_nuoc"]  # points follow
     assert chunks[("59/2019/NĐ-CP", "83", "2", None)].applies_to == []
     assert chunks[("59/2019/NĐ-CP", "54", "1", None)].applies_to == ["doanh_nghiep_ngoai_nha_nuoc"]
-    # Asked about a state enterprise's director, that clause answers, without a warning.
+    # Asked about a state enterprise's director, a clause for state enterprises answers, without a
+    # warning: the rule (Luật PCTN Điều 20 khoản 5) or the discipline for breaking it (NĐ 59 Điều 83
+    # khoản 4, whose example questions are worded like this one).
     manager = answerer.ask("Giám đốc doanh nghiệp nhà nước có được ký hợp đồng với công ty của con mình không?")
     first = manager.citations[0]
-    assert (first.doc, first.article, first.clause) == ("36/2018/QH14", "20", "5") and "Lưu ý" not in manager.answer
+    assert (first.doc, first.article, first.clause) in {("36/2018/QH14", "20", "5"), ("59/2019/NĐ-CP", "83", "4")}
+    assert first.applies_to == ["doanh_nghiep_nha_nuoc"] and "Lưu ý" not in manager.answer
     # Asked about the head of a department, an enterprise rule is never quoted as if it were theirs.
     for question in ("Giám đốc sở bố trí con trai làm kế toán thì bị kỷ luật thế nào?",
                      "Trưởng phòng ở sở có được ký hợp đồng với công ty của con mình không?"):
