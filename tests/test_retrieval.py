@@ -123,7 +123,7 @@ def test_an_answer_to_a_question_naming_nobody_says_whom_a_group_rule_binds(answ
 def test_a_rule_of_a_narrower_group_than_the_one_asked_about_says_whom_it_binds(answerer):
     from knowledge_base.applicability import names
 
-    answer = answerer.ask("Cán bộ có được uống rượu bia buổi trưa không?")
+    answer = answerer.ask("Cán bộ có được uống rượu bia trong giờ làm việc không?")
     first = answer.citations[0]
     assert not answer.refused and first.applies_to
     if "can_bo" in first.applies_to:
