@@ -108,12 +108,35 @@ def build_documents(
         seen.add(key)
         title = art.heading.split(". ", 1)[1] if ". " in art.heading else ""
         lines = [ln.strip() for ln in art.text.splitlines() if ln.strip() and not _ATTACHMENT_FILE.search(ln)]
-        doc.body.append(
-            Node(Kind.ARTICLE, number=art.provision, title=title, children=split_body(lines), note=art.note)
-        )
+        for number, heading, own in _inserted_articles(art.provision, title, lines):
+            if (art.doc_number, number) in seen and number != art.provision:
+                continue
+            seen.add((art.doc_number, number))
+            doc.body.append(Node(Kind.ARTICLE, number=number, title=heading, children=split_body(own),
+                                 note=art.note))
     for doc in docs.values():
         doc.body.sort(key=lambda n: _article_order(n.number or ""))
     return sorted(docs.values(), key=lambda d: d.id)
+
+
+# An article an amendment inserted ("Điều 40a. Thông báo kết quả xét thăng hạng"), which pháp điển
+# carries inside the record of the article before it.
+_INSERTED = re.compile(r"^Điều (\d+[a-zđ])\.\s+(.*)$")
+
+
+def _inserted_articles(number: str, title: str, lines: list[str]) -> list[tuple[str, str, list[str]]]:
+    """The record's own article and any inserted after it, each with its lines: without the split,
+    Điều 40a's clauses would be quoted and cited as khoản 3 of Điều 40."""
+    found: list[tuple[str, str, list[str]]] = [(number, title, [])]
+    for line in lines:
+        m = _INSERTED.match(line)
+        if m and m.group(1) == number and not found[-1][2]:
+            continue  # the record's own heading repeated as its first line (Điều 2a of 03/2021/TT-BGDĐT)
+        if m and m.group(1) != number:
+            found.append((m.group(1), m.group(2), []))
+        else:
+            found[-1][2].append(line)
+    return [f for f in found if f[2] or f[0] == number]
 
 
 def _article_order(number: str) -> tuple[int, str]:

@@ -859,3 +859,22 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as exc:
         parse_file(tmp_path / "khong_co.txt")
     _assert_vietnamese_error(exc, "khong_co.txt")
+
+
+def test_an_article_an_amendment_inserted_is_its_own_article() -> None:
+    """Pháp điển carries Điều 40a of NĐ 115/2020 (added by NĐ 85/2023) inside the record of Điều 40:
+    left there, its clauses were quoted and cited as khoản 3 of Điều 40."""
+    from knowledge_base.phapdien import build_documents, read_articles
+
+    docs = build_documents(read_articles(corpus_file("phapdien/phapdien_articles.jsonl")), split_article_lines)
+    inserted = re.compile(r"^Điều \d+[a-zđ]\. ")
+    for doc in docs:
+        for article in doc.body:
+            for node in article.walk():
+                assert not inserted.match(node.text or ""), (doc.id, article.number, node.text[:60])
+    decree = next(d for d in docs if d.id == "115/2020/NĐ-CP")
+    numbers = [a.number for a in decree.body]
+    assert numbers.index("40a") == numbers.index("40") + 1
+    added = decree.body[numbers.index("40a")]
+    assert added.title == "Thông báo kết quả xét thăng hạng" and [c.number for c in added.children] == ["1", "2"]
+    assert len([a for a in next(d for d in docs if d.id == "03/2021/TT-BGDĐT").body if a.number == "2a"]) == 1
