@@ -1,13 +1,14 @@
 """Example questions kept beside the provisions they are answered by ("document expansion").
 
 Staff ask in everyday words ("sếp bảo em …", "phong bì", "đi làm muộn"); provisions are written in
-legal ones. Fusion compares a question with the legal text only, so a story about a colleague's
-envelope has to meet Điều 22 Luật Phòng, chống tham nhũng through the few words they share. Each
+legal ones. Fusion compared a question with the legal text only, so a story about a colleague's
+envelope had to meet Điều 22 Luật Phòng, chống tham nhũng through the few words they share. Each
 article of the core conduct documents therefore carries a handful of questions that it answers,
-written in the staff's voice from the article's text alone (`index/data/cau_hoi_theo_dieu.jsonl`,
-provenance in `index/data/README.md`). The build embeds them as questions; at search time a question
-is compared with them too (`retrieval.candidates.ExampleRetriever`), which is question-to-question
-similarity, the thing a sentence embedding is best at.
+written in the staff's voice from the article's text alone (`index/data/cau_hoi_theo_dieu.jsonl`;
+who wrote them and how they are checked: README, "How it works", and `tests/test_examples.py`).
+The build embeds them as questions; at search time a question is compared with them too
+(`retrieval.candidates.ExampleRetriever`): question-to-question similarity, the thing a sentence
+embedding is best at.
 
 An example only ever points at its article: it never becomes an answer or a quote, and an article
 that a build does not hold (another version of the law, a document removed) drops its examples.

@@ -30,9 +30,8 @@ def window_normalised(scores: np.ndarray, window: int, min_spread: float = 0.0) 
     """
     if scores.size == 0:
         return scores
-    floor = float(np.partition(scores, -min(window, scores.size))[-min(window, scores.size)])
-    top = float(scores.max())
-    return np.clip((scores - floor) / max(top - floor, min_spread, 1e-9), 0.0, None)
+    return floored(scores, float(np.partition(scores, -min(window, scores.size))[-min(window, scores.size)]),
+                   min_spread)
 
 
 def convex(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.ndarray:
@@ -42,9 +41,9 @@ def convex(dense: np.ndarray, lexical: np.ndarray, alpha: float) -> np.ndarray:
 
 def floored(scores: np.ndarray, floor: float, min_spread: float) -> np.ndarray:
     """Rescale so `floor` is 0 and the best score 1 (or less, when closer to the floor than
-    `min_spread`); below the floor, 0. For the example questions' cosines (index.examples): a
-    question-to-question cosine under the floor says nothing, and the articles without examples
-    (score 0) must not be pushed below those with a weak match."""
+    `min_spread`); below the floor, 0. The example questions' cosines (index.examples) use a fixed
+    floor: a question-to-question cosine under it says nothing, and articles without examples
+    (score 0) must not fall below those with a weak match."""
     if scores.size == 0:
         return scores
     top = float(scores.max())

@@ -9,33 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.config import Settings
-from bot.library import Library
 from index import builder, examples, storage
 from index.searcher import HybridIndex
-from knowledge_base import ids, store
+from knowledge_base import store
 from retrieval.candidates import ExampleRetriever
 from retrieval.pipeline import Pipeline
 from retrieval.settings import default
+from tests.test_index import SMALL, small_library
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ("80/2025/QH15", "172/2025/NĐ-CP", "58/2010/QH12")
 
 
 def _runs(text: str, n: int = 8) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
-
-
-def _small_library(tmp_path: Path) -> Library:
-    kb = tmp_path / "knowledge_base"
-    kb.mkdir()
-    for doc_id in SMALL:
-        name = ids.file_name(doc_id)
-        (kb / name).write_text((store.BUNDLED_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
-    lib = Library(Settings(data_dir=tmp_path))
-    lib.rebuild()
-    return lib
 
 
 def test_every_example_points_at_an_article_of_the_bundled_knowledge_base(library):
@@ -100,7 +87,7 @@ def test_the_pipeline_reads_the_examples(library):
 
 
 def test_removing_and_adding_a_document_drops_and_restores_its_examples(tmp_path):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
     root = lib.settings.index_dir
     first = HybridIndex.load(root, lib.embedder)
     mine = [e for e in first.examples if e["doc"] == "58/2010/QH12"]
@@ -118,7 +105,7 @@ def test_removing_and_adding_a_document_drops_and_restores_its_examples(tmp_path
 
 
 def test_a_build_written_before_examples_still_answers(tmp_path):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
     build = storage.current_build(lib.settings.index_dir)
     for name in ("examples.jsonl", "examples.npy"):
         (build / name).unlink()

@@ -17,7 +17,7 @@ from knowledge_base.model import Document, Kind, Node
 SMALL = ("80/2025/QH15", "172/2025/NĐ-CP", "58/2010/QH12")
 
 
-def _small_library(tmp_path) -> Library:
+def small_library(tmp_path) -> Library:
     """A data directory holding three real bundled documents: fast to rebuild in every test."""
     kb = tmp_path / "knowledge_base"
     kb.mkdir()
@@ -75,7 +75,7 @@ def test_shipped_vectors_match_a_fresh_embedding(library):
 
 
 def test_failed_rebuild_leaves_the_old_index_serving(tmp_path):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
     before = storage.current_name(lib.settings.index_dir)
     answerer = Answerer(lib.index)
     expected = answerer.ask("Công chức có được tham gia đình công không?").citations[0].label
@@ -91,7 +91,7 @@ def test_failed_rebuild_leaves_the_old_index_serving(tmp_path):
 
 
 def test_failure_while_writing_leaves_the_old_index(tmp_path, monkeypatch):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
     before = storage.current_name(lib.settings.index_dir)
 
     def disk_full(*args, **kwargs):
@@ -105,7 +105,7 @@ def test_failure_while_writing_leaves_the_old_index(tmp_path, monkeypatch):
 
 
 def test_add_and_remove_one_document_without_reembedding_the_rest(tmp_path):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
     calls: list[int] = []
     real = lib.embedder
 
@@ -129,7 +129,7 @@ def test_add_and_remove_one_document_without_reembedding_the_rest(tmp_path):
 
 
 def test_library_add_is_used_at_once_by_a_running_reader(tmp_path):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
     reader = Library(lib.settings)  # another worker sharing the same directories
     n = len(reader.index)
     lib.add(_new_decree(), actor="test:1")
@@ -138,7 +138,7 @@ def test_library_add_is_used_at_once_by_a_running_reader(tmp_path):
 
 
 def test_model_mismatch_says_how_to_rebuild(tmp_path):
-    lib = _small_library(tmp_path)
+    lib = small_library(tmp_path)
 
     class Other(FailingEmbedder):
         pass
