@@ -57,12 +57,11 @@ Report = Callable[[str], None]
 _REPORT_BATCH = 256
 
 
-def _embed(embedder: Embedder, rows: list[dict], progress: bool, cache_dir: Path | None,
+def _embed(embedder: Embedder, rows: list[dict], progress: bool, cache: VectorCache,
            report: Report | None = None) -> np.ndarray:
     texts = [Chunk.from_dict(r).embedding_text() for r in rows]
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)
 
     def embed_missing(missing: list[str], bar: bool) -> np.ndarray:
         if report is None:
@@ -114,14 +113,16 @@ def build(root: Path, documents: list[Document], embedder: Embedder, progress: b
         docs_meta[doc.id] = _doc_meta(doc, len(rows))
     if report:
         report(f"Đã đọc {len(documents)} văn bản, {len(chunks)} đoạn; đang lấy vectơ…")
-    vectors = _embed(embedder, chunks, progress, cache_dir, report)
+    # One vector cache for the chunks and the example questions: the shipped file is read once.
+    cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)
+    vectors = _embed(embedder, chunks, progress, cache, report)
     if report:
         report("Đang ghi chỉ mục mới…")
     index = storage.new_vector_index(embedder.dim)
     storage.add_vectors(index, [c["id"] for c in chunks], vectors)
     manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, chunks, articles)
     files = storage.BuildFiles(manifest, chunks, articles, index)
-    return storage.write_build(root, _with_examples(files, embedder, cache_dir), publish=publish)
+    return storage.write_build(root, _with_examples(files, embedder, cache), publish=publish)
 
 
 def add_document(root: Path, doc: Document, embedder: Embedder, progress: bool = False,
@@ -135,13 +136,14 @@ def add_document(root: Path, doc: Document, embedder: Embedder, progress: bool =
         files = _without(files, doc_id)
     next_id = max((c["id"] for c in files.chunks), default=-1) + 1
     rows, arts = _prepare(doc, next_id)
-    storage.add_vectors(files.vectors, [r["id"] for r in rows], _embed(embedder, rows, progress, cache_dir))
+    cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)
+    storage.add_vectors(files.vectors, [r["id"] for r in rows], _embed(embedder, rows, progress, cache))
     files.chunks += rows
     files.articles += arts
     docs_meta = {k: v for k, v in files.manifest.documents.items() if k not in drop}
     docs_meta[doc.id] = _doc_meta(doc, len(rows))
     files.manifest = _manifest(embedder.model_id, embedder.dim, docs_meta, files.chunks, files.articles)
-    return storage.write_build(root, _with_examples(files, embedder, cache_dir), publish=publish)
+    return storage.write_build(root, _with_examples(files, embedder, cache), publish=publish)
 
 
 def remove_document(root: Path, doc_id: str, *, publish: bool = True) -> Path:
@@ -169,11 +171,11 @@ def _without(files: storage.BuildFiles, doc_id: str) -> storage.BuildFiles:
     )
 
 
-def _with_examples(files: storage.BuildFiles, embedder: Embedder, cache_dir: Path | None) -> storage.BuildFiles:
+def _with_examples(files: storage.BuildFiles, embedder: Embedder, cache: VectorCache) -> storage.BuildFiles:
     """The example questions of the build's articles (index.examples), read afresh from the shipped
     file: a document added back, or a new version of a law, gets them; their vectors are cached."""
     rows = examples.for_build(files.chunks)
-    files.examples, files.example_vectors = rows, examples.embed(embedder, rows, cache_dir)
+    files.examples, files.example_vectors = rows, examples.embed(embedder, rows, cache)
     return files
 
 

@@ -59,11 +59,11 @@ def for_build(chunks: list[dict], rows: list[dict] | None = None) -> list[dict]:
     return [r for r in (read() if rows is None else rows) if key(r) in present]
 
 
-def embed(embedder: Embedder, rows: list[dict], cache_dir: Path | None) -> np.ndarray:
-    """Each example's question vector, as the dense retriever embeds a user's question; cached."""
+def embed(embedder: Embedder, rows: list[dict], cache: VectorCache) -> np.ndarray:
+    """Each example's question vector, as the dense retriever embeds a user's question; looked up in
+    (and added to) the builder's vector cache."""
     if not rows:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    cache = VectorCache(embedder.model_id, embedder.dim, cache_dir)
     vectors = cache.embed(cache_texts(rows), computer(embedder))
     cache.save()
     return vectors
